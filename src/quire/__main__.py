@@ -1,0 +1,5 @@
+"""Allow ``python -m quire``."""
+
+from quire.cli import main
+
+raise SystemExit(main())

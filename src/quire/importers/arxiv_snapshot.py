@@ -1,0 +1,143 @@
+"""The arXiv metadata snapshot: one JSON object per line, millions of lines, read as a stream."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from quire.importers.base import ImportFailure, ParseContext, describe_validation
+from quire.models import PaperRecord
+
+# Common TeX accents in author names; rarer markup is left as it is rather than guessed at.
+_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303",
+            "c": "\u0327", "v": "\u030c", "=": "\u0304", ".": "\u0307", "u": "\u0306",
+            "H": "\u030b"}
+_TEX_ACCENT = re.compile(r"\{?\\([`'\"^~=.]|[cvuH](?=[\s{]))\s*\{?\s*([A-Za-z])\}?\}?")
+_TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\aa": "å", r"\AA": "Å", r"\l": "ł",
+                r"\L": "Ł", r"\ae": "æ", r"\i": "ı"}
+PROGRESS_EVERY = 2000
+
+
+def untex(text: str) -> str:
+    """Turn ``M\\"uller`` or ``{\\'e}`` into plain Unicode; leave other TeX alone."""
+    if "\\" not in text:
+        return text
+    import unicodedata
+
+    text = _TEX_ACCENT.sub(
+        lambda m: unicodedata.normalize("NFC", m.group(2) + _ACCENTS[m.group(1)]), text
+    )
+    for tex, letter in _TEX_LETTERS.items():
+        text = re.sub(re.escape(tex) + r"(?![A-Za-z])\{?\}?", letter, text)
+    return text.replace("{", "").replace("}", "")
+
+
+def _one_line(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    return " ".join(text.split()) or None
+
+
+def _first_version_day(versions: Any) -> date | None:
+    if not isinstance(versions, list) or not versions:
+        return None
+    first = versions[0]
+    created = first.get("created") if isinstance(first, dict) else None
+    if not isinstance(created, str):
+        return None
+    try:
+        return parsedate_to_datetime(created).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _names(obj: dict[str, Any]) -> list[str]:
+    parsed = obj.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = []
+        for part in parsed:
+            if isinstance(part, list) and part:
+                last, first = part[0], part[1] if len(part) > 1 else ""
+                suffix = part[2] if len(part) > 2 else ""
+                names.append(" ".join(p for p in (first, last, suffix) if p))
+        return [untex(n) for n in names]
+    raw = obj.get("authors")
+    if isinstance(raw, str):
+        return [untex(n.strip()) for n in re.split(r",\s*|\s+and\s+", raw) if n.strip()]
+    return []
+
+
+def snapshot_line_to_record(obj: dict[str, Any]) -> PaperRecord:
+    """One snapshot object as a record."""
+    versions = obj.get("versions")
+    last = versions[-1].get("version") if isinstance(versions, list) and versions else None
+    update = obj.get("update_date")
+    authors = _names(obj)
+    categories = obj.get("categories")
+    cats = categories.split() if isinstance(categories, str) else []
+    return PaperRecord(
+        arxiv_id=str(obj["id"]).strip(),
+        version=last if isinstance(last, str) else None,
+        title=_one_line(obj.get("title")) or "",
+        abstract=_one_line(obj.get("abstract")),
+        authors=authors,
+        author_count=len(authors) or None,
+        categories=cats,
+        primary_category=cats[0] if cats else None,
+        doi=_one_line(obj.get("doi")),
+        journal_ref=_one_line(obj.get("journal-ref")),
+        comment=_one_line(obj.get("comments")),
+        published=_first_version_day(versions),
+        updated=date.fromisoformat(update) if isinstance(update, str) and update else None,
+    )
+
+
+def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
+    """Stream a snapshot file line by line; memory does not grow with the file."""
+    try:
+        handle = ctx.path.open("rb")
+    except OSError as error:
+        raise ImportFailure(f"{ctx.path}: cannot read: {error.strerror or error}") from None
+    with handle:
+        total = ctx.path.stat().st_size
+        done = 0
+        seen = 0
+        for number, raw in enumerate(handle, start=1):
+            done += len(raw)
+            if ctx.on_progress is not None and number % PROGRESS_EVERY == 0:
+                ctx.on_progress(done, total)
+            if not raw.strip():
+                continue
+            where = f"line {number}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ImportFailure(
+                    f"{ctx.path}: line {number}: not UTF-8 text (byte 0x{raw[error.start]:02x})"
+                ) from None
+            if b"\x00" in raw:
+                raise ImportFailure(f"{ctx.path}: line {number}: looks like a binary file")
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as error:
+                ctx.skip(where, f"not valid JSON ({error.msg}, column {error.colno})")
+                continue
+            if not isinstance(obj, dict) or not obj.get("id") or not obj.get("title"):
+                ctx.skip(where, "not a snapshot record (needs 'id' and 'title')")
+                continue
+            try:
+                record = snapshot_line_to_record(obj)
+            except (ValidationError, ValueError, TypeError, AttributeError) as error:
+                why = describe_validation(error) if isinstance(error, ValidationError) else error
+                ctx.skip(where, str(why))
+                continue
+            seen += 1
+            yield record
+        if ctx.on_progress is not None:
+            ctx.on_progress(total, total)

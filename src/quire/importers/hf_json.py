@@ -1,0 +1,90 @@
+"""The Hugging Face Papers API: daily-papers and search arrays, and the single-paper object."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from quire.importers.base import ParseContext, describe_validation
+from quire.models import PaperRecord, split_arxiv_version
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _unwrap(text: Any) -> str | None:
+    """Older summaries carry hard line wraps; join them, keeping paragraph breaks."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def hf_item_to_record(item: dict[str, Any]) -> PaperRecord:
+    """Turn one API item (``{"paper": {...}, ...}`` or a flat paper object) into a record."""
+    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    assert isinstance(paper, dict)
+    arxiv = split_arxiv_version(str(paper.get("id", ""))) if paper.get("id") else None
+    authors = [
+        a["name"].strip() for a in paper.get("authors") or []
+        if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()
+    ]
+    org = paper.get("organization") if isinstance(paper.get("organization"), dict) else None
+    fields: dict[str, Any] = {
+        "title": _unwrap(paper.get("title") or item.get("title")) or "",
+        "arxiv_id": arxiv[0] if arxiv else None,
+        "version": arxiv[1] if arxiv else None,
+        "abstract": _unwrap(paper.get("summary") or item.get("summary")),
+        "authors": authors,
+        "author_count": len(authors) or None,
+        "published": _day(paper.get("publishedAt") or item.get("publishedAt")),
+        "upvotes": paper.get("upvotes"),
+        "comments": item.get("numComments"),
+        "github_repo": paper.get("githubRepo") or None,
+        "github_stars": paper.get("githubStars"),
+        "keywords": [k for k in paper.get("ai_keywords") or [] if isinstance(k, str)],
+        "org_handle": org.get("name") if org else None,
+        "org_name": (org.get("fullname") or org.get("name")) if org else None,
+    }
+    return PaperRecord.model_validate(fields)
+
+
+def read_hf_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
+    """Yield the papers of an API response: an array of items or one flat paper object."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ctx.fail(
+            f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
+        ) from None
+    if isinstance(data, dict):
+        items: list[Any] = [data]
+    elif isinstance(data, list):
+        items = data
+    else:
+        raise ctx.fail("expected a JSON array of papers or one paper object")
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            ctx.skip(where, "not a JSON object")
+            continue
+        try:
+            record = hf_item_to_record(item)
+        except ValidationError as error:
+            ctx.skip(where, describe_validation(error))
+            continue
+        if not record.title:
+            ctx.skip(where, "no title")
+            continue
+        yield record

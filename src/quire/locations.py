@@ -1,0 +1,68 @@
+"""Where quire keeps its files.
+
+Every path is computed by a small function, on demand, never at import time, so tests and the
+``--data-dir``/``--config`` options (and ``QUIRE_DATA_DIR``/``QUIRE_CONFIG``) can redirect them.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+APP_NAME = "quire"
+
+
+def _dirs() -> PlatformDirs:
+    return PlatformDirs(APP_NAME, appauthor=False)
+
+
+def data_dir(override: Path | str | None = None) -> Path:
+    """The directory holding the library database: option, then ``QUIRE_DATA_DIR``, then platformdirs."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get("QUIRE_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(_dirs().user_data_dir)
+
+
+def config_file(override: Path | str | None = None) -> Path:
+    """The TOML config file: option, then ``QUIRE_CONFIG``, then ``<config dir>/config.toml``."""
+    if override is not None:
+        return Path(override).expanduser()
+    env = os.environ.get("QUIRE_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return Path(_dirs().user_config_dir) / "config.toml"
+
+
+def cache_dir() -> Path:
+    """The cache directory (safe to delete)."""
+    return Path(_dirs().user_cache_dir)
+
+
+def user_themes_dir(config_path: Path | None = None) -> Path:
+    """Where the user's own theme files live: a ``themes`` folder beside the config file."""
+    return (config_path or config_file()).parent / "themes"
+
+
+def library_file(data: Path) -> Path:
+    """The SQLite library inside a data directory."""
+    return data / "library.sqlite3"
+
+
+def builtin_themes_dir() -> Path:
+    """The themes shipped with quire (inside the wheel, or the repository's ``themes/`` when editable)."""
+    packaged = Path(str(resources.files("quire"))) / "themes"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "themes"
+
+
+def sample_files() -> list[Path]:
+    """The bundled sample library: real Hugging Face Daily Papers pages copied as text."""
+    folder = Path(str(resources.files("quire"))) / "sample"
+    return sorted(folder.glob("*.txt"))

@@ -1,0 +1,538 @@
+"""The library: one SQLite file holding papers, where they came from, and the user's annotations.
+
+Writes are transactions (``BEGIN IMMEDIATE``): an import that fails part-way adds nothing. Every write
+bumps a change counter (``meta.rev``) and stamps the rows it touched, so the search index can catch
+up with only what changed, even when another ``quire`` process made the change.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from quire.models import (
+    Annotation,
+    ImportSummary,
+    Paper,
+    PaperRecord,
+    short_id_for,
+    split_arxiv_version,
+    title_key,
+)
+from quire.store.schema import migrate
+
+SCALAR_FIELDS = (
+    "title", "version", "abstract", "author_count", "org_handle", "org_name", "published",
+    "updated", "upvotes", "comments", "github_repo", "github_stars", "primary_category", "doi",
+    "journal_ref", "comment", "pdf_url",
+)
+LIST_FIELDS = ("authors", "keywords", "categories")
+_BATCH = 1000
+_SQL_CHUNK = 500
+
+
+class StoreError(Exception):
+    """The library could not be read or written; the message says which file and why."""
+
+
+class PaperNotFoundError(StoreError):
+    """No paper has that id."""
+
+
+class AmbiguousIdError(StoreError):
+    """An id prefix matches more than one paper."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _chunks(items: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _batched(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def normalise_tag(raw: str) -> str:
+    """Fold a tag for storage (case-insensitive, spaces become hyphens); raise ``ValueError`` if bad."""
+    tag = "-".join(raw.strip().casefold().split())
+    if not tag or any(ch in tag for ch in ":\"'(),"):
+        raise ValueError(f"invalid tag {raw!r}: tags cannot be empty or contain : \" ' ( ) ,")
+    return tag
+
+
+def record_columns(record: PaperRecord) -> dict[str, Any]:
+    """The known (non-empty) values of a record as library columns; unknown values are left out."""
+    values: dict[str, Any] = {}
+    for name in SCALAR_FIELDS:
+        value = getattr(record, name)
+        if value is None or value == "":
+            continue
+        values[name] = value.isoformat() if isinstance(value, date) else value
+    for name in LIST_FIELDS:
+        items = getattr(record, name)
+        if items:
+            values[name] = json.dumps(items, ensure_ascii=False)
+    return values
+
+
+@dataclass
+class _Batch:
+    """Rows touched by one import batch, kept in memory so duplicates inside a file merge too."""
+
+    rows: dict[int, dict[str, Any]]
+    by_arxiv: dict[str, int]
+    by_key: dict[str, list[int]]
+
+
+class Library:
+    """A library file. Safe to share between threads (one connection behind a lock)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                self._conn.execute("PRAGMA journal_mode = DELETE")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrated_from = migrate(self._conn, str(self.path))
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot open the library: {error}") from error
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot open the library: {error}") from error
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """One write transaction with a fresh change number; rolled back on any error."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StoreError(f"{self.path}: cannot write the library: {error}") from error
+            try:
+                rev = int(conn.execute("SELECT value FROM meta WHERE key='rev'").fetchone()[0]) + 1
+                conn.execute("UPDATE meta SET value=? WHERE key='rev'", (str(rev),))
+                yield conn, rev
+                conn.execute("COMMIT")
+            except BaseException as error:
+                conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError):
+                    raise StoreError(f"{self.path}: cannot write the library: {error}") from error
+                raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                raise StoreError(f"{self.path}: cannot read the library: {error}") from error
+
+    def current_rev(self) -> int:
+        """The change counter: it grows with every write, from any process."""
+        return int(self._read("SELECT value FROM meta WHERE key='rev'")[0][0])
+
+    def count(self) -> int:
+        """How many papers the library holds."""
+        return int(self._read("SELECT count(*) FROM papers")[0][0])
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def import_records(
+        self,
+        records: Iterable[PaperRecord],
+        summary: ImportSummary,
+        source: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Merge records into the library in one transaction and count what happened.
+
+        ``source`` names the format (``hf-text``, ``arxiv-atom``…); ``summary.path`` the origin file.
+        If the iterator raises, nothing is kept and the error propagates.
+        """
+        now = _now()
+        with self._write() as (conn, rev):
+            for batch in _batched(records, _BATCH):
+                self._import_batch(conn, batch, source, summary, now, rev)
+                if progress is not None:
+                    progress(len(batch))
+        return summary
+
+    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord]) -> _Batch:
+        ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
+        keys = sorted({title_key(r.title) for r in batch})
+        rows: dict[int, dict[str, Any]] = {}
+        for column, values in (("arxiv_id", ids), ("title_key", keys)):
+            for chunk in _chunks(values):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(
+                    f"SELECT * FROM papers WHERE {column} IN ({marks})", tuple(chunk)
+                ):
+                    rows[row["pid"]] = dict(row)
+        state = _Batch(rows, {}, {})
+        for pid in sorted(rows):
+            self._remember(state, rows[pid])
+        return state
+
+    @staticmethod
+    def _remember(state: _Batch, row: dict[str, Any]) -> None:
+        state.rows[row["pid"]] = row
+        if row["arxiv_id"]:
+            state.by_arxiv[row["arxiv_id"]] = row["pid"]
+        pids = state.by_key.setdefault(row["title_key"], [])
+        if row["pid"] not in pids:
+            pids.append(row["pid"])
+
+    def _import_batch(
+        self,
+        conn: sqlite3.Connection,
+        batch: list[PaperRecord],
+        source: str,
+        summary: ImportSummary,
+        now: str,
+        rev: int,
+    ) -> None:
+        state = self._load_batch(conn, batch)
+        for record in batch:
+            key = title_key(record.title)
+            if not key:
+                summary.skipped += 1
+                summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
+                continue
+            same_title = state.by_key.get(key, [])
+            title_only = [p for p in same_title if state.rows[p]["arxiv_id"] is None]
+            pid: int | None = None
+            if record.arxiv_id:
+                pid = state.by_arxiv.get(record.arxiv_id)
+                if pid is None and title_only:
+                    pid = title_only.pop(0)  # the title-only paper now has its arXiv id
+            elif same_title:
+                pid = same_title[0]
+            values = record_columns(record)
+            values["title_key"] = key
+            if record.arxiv_id:
+                values["arxiv_id"] = record.arxiv_id
+            if pid is None:
+                row = self._insert(conn, values, key, now, rev)
+                summary.added += 1
+            else:
+                row = state.rows[pid]
+                changes = {k: v for k, v in values.items() if row.get(k) != v}
+                if changes:
+                    sets = ", ".join(f"{k}=?" for k in changes)
+                    conn.execute(
+                        f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
+                        (*changes.values(), rev, pid),
+                    )
+                    row.update(changes)
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+                if record.arxiv_id:
+                    # Other papers known only by this title are the same paper: fold them in.
+                    for other in [p for p in title_only if p != pid]:
+                        self._absorb(conn, into=pid, other=other, rev=rev)
+                        state.by_key[key].remove(other)
+                        state.rows.pop(other)
+            self._remember(state, row)
+            conn.execute(
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
+                "VALUES (?, ?, ?, ?)",
+                (row["pid"], source, summary.path, now),
+            )
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, values: dict[str, Any], key: str, now: str, rev: int
+    ) -> dict[str, Any]:
+        values = {**values, "short_id": short_id_for(key), "added": now, "rev": rev}
+        columns = ", ".join(values)
+        marks = ",".join("?" * len(values))
+        cursor = conn.execute(
+            f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values())
+        )
+        row = dict.fromkeys(("arxiv_id", *SCALAR_FIELDS, *LIST_FIELDS))
+        row.update(values)
+        row["pid"] = cursor.lastrowid
+        return row
+
+    def _absorb(self, conn: sqlite3.Connection, into: int, other: int, rev: int) -> None:
+        """Fold paper ``other`` into ``into``: sources and annotations move, nothing is lost."""
+        merged = self._annotations(conn, [into, other])
+        a, b = merged.get(into, Annotation()), merged.get(other, Annotation())
+        joined = Annotation(
+            bookmarked=a.bookmarked or b.bookmarked,
+            read=a.read or b.read,
+            tags=sorted(set(a.tags) | set(b.tags)),
+            note="\n\n".join(n for n in (a.note, b.note) if n),
+            read_at=a.read_at or b.read_at,
+            bookmarked_at=a.bookmarked_at or b.bookmarked_at,
+        )
+        conn.execute(
+            "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=?", (into, other)
+        )
+        conn.execute("DELETE FROM papers WHERE pid=?", (other,))
+        conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (other, rev))
+        self._put_annotations(conn, {into: joined}, rev)
+
+    # -- reading papers --------------------------------------------------------------------
+
+    def get_papers(self, pids: Sequence[int]) -> list[Paper]:
+        """The papers with these ids, in the order given (unknown ids are left out)."""
+        found: dict[int, Paper] = {}
+        with self._lock:
+            for chunk in _chunks(list(pids)):
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT p.*, a.bookmarked, a.read, a.note, a.read_at, a.bookmarked_at "
+                    f"FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
+                    f"WHERE p.pid IN ({marks})",
+                    tuple(chunk),
+                ).fetchall()
+                tags = self._grouped(f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) "
+                                     "ORDER BY tag", chunk)
+                sources = self._grouped(
+                    f"SELECT DISTINCT pid, source FROM paper_sources WHERE pid IN ({marks}) "
+                    "ORDER BY source", chunk)
+                for row in rows:
+                    found[row["pid"]] = _paper_from_row(
+                        row, tags.get(row["pid"], []), sources.get(row["pid"], [])
+                    )
+        return [found[p] for p in pids if p in found]
+
+    def get_paper(self, pid: int) -> Paper:
+        """One paper by its internal id."""
+        papers = self.get_papers([pid])
+        if not papers:
+            raise PaperNotFoundError(f"no paper with internal id {pid}")
+        return papers[0]
+
+    def _grouped(self, sql: str, params: Sequence[Any]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for pid, value in self._conn.execute(sql, tuple(params)):
+            out.setdefault(pid, []).append(value)
+        return out
+
+    def resolve(self, ident: str) -> int:
+        """The paper an id names: an arXiv id (any version), a short id, or a unique prefix."""
+        text = ident.strip()
+        parsed = split_arxiv_version(text)
+        if parsed:
+            text = parsed[0]
+        rows = self._read(
+            "SELECT pid, coalesce(arxiv_id, short_id) AS id, title FROM papers "
+            "WHERE arxiv_id = ? OR short_id = ?", (text, text))
+        if not rows and text:
+            like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self._read(
+                "SELECT pid, coalesce(arxiv_id, short_id) AS id, title FROM papers "
+                "WHERE arxiv_id LIKE ? ESCAPE '\\' OR short_id LIKE ? ESCAPE '\\' LIMIT 6",
+                (like, like))
+        if not rows:
+            raise PaperNotFoundError(f"no paper has the id {ident!r}")
+        if len(rows) > 1:
+            names = ", ".join(row["id"] for row in rows[:5])
+            raise AmbiguousIdError(f"the id {ident!r} matches several papers: {names}")
+        return int(rows[0]["pid"])
+
+    def all_pids(self) -> list[int]:
+        """Every paper, newest publication first (what a list shows before any search)."""
+        rows = self._read(
+            "SELECT pid FROM papers ORDER BY coalesce(published, substr(added, 1, 10)) DESC, pid")
+        return [int(row[0]) for row in rows]
+
+    def index_rows(self, since_rev: int = 0) -> Iterator[sqlite3.Row]:
+        """Papers changed after ``since_rev`` with everything the search index needs, in one scan."""
+        sql = (
+            "SELECT p.pid, p.arxiv_id, p.short_id, p.title, p.abstract, p.authors, p.author_count,"
+            " p.org_name, p.org_handle, p.published, p.upvotes, p.added, p.rev, p.keywords,"
+            " coalesce(a.bookmarked, 0) AS bookmarked, coalesce(a.read, 0) AS read,"
+            " coalesce(a.note, '') AS note,"
+            " (SELECT group_concat(tag, ' ') FROM tags t WHERE t.pid = p.pid) AS tags,"
+            " (SELECT group_concat(DISTINCT source) FROM paper_sources s WHERE s.pid = p.pid)"
+            "   AS sources"
+            " FROM papers p LEFT JOIN annotations a ON a.pid = p.pid WHERE p.rev > ?"
+        )
+        with self._lock:
+            cursor = self._conn.execute(sql, (since_rev,))
+            rows = cursor.fetchall()
+        yield from rows
+
+    def removed_since(self, rev: int) -> list[int]:
+        """Papers removed (or merged into another) after ``rev``."""
+        return [int(r[0]) for r in self._read("SELECT pid FROM removed WHERE rev > ?", (rev,))]
+
+    # -- annotations -----------------------------------------------------------------------
+
+    def _annotations(self, conn: sqlite3.Connection, pids: Sequence[int]) -> dict[int, Annotation]:
+        out: dict[int, Annotation] = {}
+        for chunk in _chunks(list(pids)):
+            marks = ",".join("?" * len(chunk))
+            tags: dict[int, list[str]] = {}
+            for pid, tag in conn.execute(
+                f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) ORDER BY tag", tuple(chunk)
+            ):
+                tags.setdefault(pid, []).append(tag)
+            rows = {r["pid"]: r for r in conn.execute(
+                f"SELECT * FROM annotations WHERE pid IN ({marks})", tuple(chunk))}
+            for pid in chunk:
+                row = rows.get(pid)
+                out[pid] = Annotation(
+                    bookmarked=bool(row["bookmarked"]) if row else False,
+                    read=bool(row["read"]) if row else False,
+                    note=row["note"] if row else "",
+                    read_at=row["read_at"] if row else None,
+                    bookmarked_at=row["bookmarked_at"] if row else None,
+                    tags=tags.get(pid, []),
+                )
+        return out
+
+    def annotations(self, pids: Sequence[int]) -> dict[int, Annotation]:
+        """The current annotations of these papers (a snapshot usable for undo)."""
+        with self._lock:
+            return self._annotations(self._conn, pids)
+
+    def _put_annotations(
+        self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int
+    ) -> None:
+        now = _now()
+        for pid, ann in values.items():
+            conn.execute(
+                "INSERT INTO annotations(pid, bookmarked, read, note, read_at, bookmarked_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pid) DO UPDATE SET "
+                "bookmarked=excluded.bookmarked, read=excluded.read, note=excluded.note, "
+                "read_at=excluded.read_at, bookmarked_at=excluded.bookmarked_at",
+                (pid, int(ann.bookmarked), int(ann.read), ann.note,
+                 ann.read_at.isoformat() if ann.read_at else None,
+                 ann.bookmarked_at.isoformat() if ann.bookmarked_at else None),
+            )
+            conn.execute("DELETE FROM tags WHERE pid=?", (pid,))
+            conn.executemany(
+                "INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                [(pid, tag, now) for tag in ann.tags],
+            )
+            conn.execute("UPDATE papers SET rev=? WHERE pid=?", (rev, pid))
+
+    def update_annotations(
+        self, pids: Sequence[int], change: Callable[[Annotation], Annotation]
+    ) -> dict[int, Annotation]:
+        """Apply ``change`` to each paper's annotation in one transaction; return the old ones."""
+        with self._write() as (conn, rev):
+            known = {r[0] for chunk in _chunks(list(pids)) for r in conn.execute(
+                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
+                tuple(chunk))}
+            missing = [p for p in pids if p not in known]
+            if missing:
+                raise PaperNotFoundError(f"no paper with internal id {missing[0]}")
+            before = self._annotations(conn, pids)
+            self._put_annotations(conn, {p: change(a) for p, a in before.items()}, rev)
+        return before
+
+    def restore_annotations(self, values: dict[int, Annotation]) -> None:
+        """Put back annotations exactly as given (undo and redo), skipping removed papers."""
+        with self._write() as (conn, rev):
+            present = {r[0] for chunk in _chunks(list(values)) for r in conn.execute(
+                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
+                tuple(chunk))}
+            self._put_annotations(
+                conn, {p: a for p, a in values.items() if p in present}, rev
+            )
+
+    def set_bookmarked(self, pids: Sequence[int], value: bool) -> dict[int, Annotation]:
+        """Bookmark or unbookmark papers; returns the annotations as they were."""
+        stamp = datetime.now(UTC) if value else None
+        return self.update_annotations(
+            pids, lambda a: a.model_copy(update={"bookmarked": value, "bookmarked_at": stamp})
+        )
+
+    def set_read(self, pids: Sequence[int], value: bool) -> dict[int, Annotation]:
+        """Mark papers read or unread; returns the annotations as they were."""
+        stamp = datetime.now(UTC) if value else None
+        return self.update_annotations(
+            pids, lambda a: a.model_copy(update={"read": value, "read_at": stamp})
+        )
+
+    def add_tags(self, pids: Sequence[int], tags: Iterable[str]) -> dict[int, Annotation]:
+        """Add tags to papers (tags are normalised); returns the annotations as they were."""
+        new = {normalise_tag(t) for t in tags}
+        return self.update_annotations(
+            pids, lambda a: a.model_copy(update={"tags": sorted(set(a.tags) | new)})
+        )
+
+    def remove_tags(self, pids: Sequence[int], tags: Iterable[str]) -> dict[int, Annotation]:
+        """Remove tags from papers; returns the annotations as they were."""
+        gone = {normalise_tag(t) for t in tags}
+        return self.update_annotations(
+            pids, lambda a: a.model_copy(update={"tags": sorted(set(a.tags) - gone)})
+        )
+
+    def set_note(self, pid: int, text: str) -> dict[int, Annotation]:
+        """Replace a paper's note; returns the annotation as it was."""
+        return self.update_annotations([pid], lambda a: a.model_copy(update={"note": text}))
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        """Every tag with how many papers carry it, most used first."""
+        rows = self._read("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag")
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def remove(self, pids: Sequence[int]) -> int:
+        """Delete papers and their annotations; returns how many were removed."""
+        with self._write() as (conn, rev):
+            removed = 0
+            for pid in pids:
+                removed += conn.execute("DELETE FROM papers WHERE pid=?", (pid,)).rowcount
+                conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (pid, rev))
+        return removed
+
+
+def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Paper:
+    keys = row.keys()
+    data: dict[str, Any] = {name: row[name] for name in SCALAR_FIELDS}
+    for name in LIST_FIELDS:
+        data[name] = json.loads(row[name] or "[]")
+    annotation = Annotation(
+        bookmarked=bool(row["bookmarked"]) if "bookmarked" in keys and row["bookmarked"] else False,
+        read=bool(row["read"]) if row["read"] else False,
+        note=row["note"] or "",
+        read_at=row["read_at"],
+        bookmarked_at=row["bookmarked_at"],
+        tags=tags,
+    )
+    return Paper(
+        pid=row["pid"], arxiv_id=row["arxiv_id"], short_id=row["short_id"], added=row["added"],
+        sources=sources, annotation=annotation, **data,
+    )

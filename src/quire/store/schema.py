@@ -1,0 +1,121 @@
+"""The library's SQLite schema and its forward migrations.
+
+The schema version lives in ``PRAGMA user_version``. Each migration moves the database one version
+forward inside the caller's transaction; opening an older database runs the missing ones, opening a
+newer one is refused without touching it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+_V1 = """
+CREATE TABLE papers (
+    pid INTEGER PRIMARY KEY,
+    arxiv_id TEXT UNIQUE,
+    title_key TEXT NOT NULL,
+    short_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    version TEXT,
+    abstract TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    author_count INTEGER,
+    org_handle TEXT,
+    org_name TEXT,
+    published TEXT,
+    updated TEXT,
+    upvotes INTEGER,
+    comments INTEGER,
+    github_repo TEXT,
+    github_stars INTEGER,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    primary_category TEXT,
+    doi TEXT,
+    journal_ref TEXT,
+    comment TEXT,
+    pdf_url TEXT,
+    added TEXT NOT NULL
+);
+CREATE INDEX papers_title_key ON papers(title_key);
+CREATE INDEX papers_short_id ON papers(short_id);
+CREATE TABLE paper_sources (
+    pid INTEGER NOT NULL REFERENCES papers(pid) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (pid, source, origin)
+);
+CREATE TABLE annotations (
+    pid INTEGER PRIMARY KEY REFERENCES papers(pid) ON DELETE CASCADE,
+    bookmarked INTEGER NOT NULL DEFAULT 0,
+    read INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    read_at TEXT,
+    bookmarked_at TEXT
+);
+CREATE TABLE tags (
+    pid INTEGER NOT NULL REFERENCES papers(pid) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    added TEXT NOT NULL,
+    PRIMARY KEY (pid, tag)
+);
+CREATE INDEX tags_tag ON tags(tag);
+"""
+
+# Version 2: a change counter, so a search index (or another process) can catch up incrementally
+# with what changed instead of rebuilding.
+_V2 = """
+ALTER TABLE papers ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX papers_rev ON papers(rev);
+CREATE TABLE removed (pid INTEGER PRIMARY KEY, rev INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta(key, value) VALUES ('rev', '1');
+UPDATE papers SET rev = 1;
+"""
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        # executescript would COMMIT the caller's transaction; run statement by statement instead.
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2)]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer quire; it is left untouched."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the database (0 for a new file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database up to ``target``, in one transaction. Returns the version it started at."""
+    start = schema_version(conn)
+    if start > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"{path}: library schema version {start} is newer than this quire understands "
+            f"({SCHEMA_VERSION}); upgrade quire. The file was not changed."
+        )
+    if start >= target:
+        return start
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(start, target):
+            MIGRATIONS[version](conn)
+        conn.execute(f"PRAGMA user_version = {target}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return start
