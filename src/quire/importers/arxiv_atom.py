@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -58,7 +59,7 @@ def read_arxiv_atom(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
                 pdf = href
                 break
         primary = entry.find(f"{ARXIV}primary_category")
-        fields = {
+        fields: dict[str, Any] = {
             "arxiv_id": parsed[0],
             "version": parsed[1],
             "title": _text(entry, f"{ATOM}title") or "",
@@ -78,7 +79,7 @@ def read_arxiv_atom(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             "doi": _text(entry, f"{ARXIV}doi"),
             "pdf_url": pdf,
         }
-        fields["author_count"] = len(fields["authors"]) or None  # type: ignore[arg-type]
+        fields["author_count"] = len(fields["authors"]) or None
         if not fields["title"]:
             ctx.skip(where, "no title")
             continue

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from pydantic import ValidationError
 
 from quire.importers.arxiv_snapshot import untex
@@ -15,13 +15,14 @@ from quire.importers.base import ParseContext, describe_validation
 from quire.models import PaperRecord, split_arxiv_version
 
 _MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
 
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    text = " ".join(untex(value).split())
+    # untex also drops the braces BibTeX uses to protect capitals ("{G}raph").
+    text = " ".join(untex(value).replace("{", "").replace("}", "").split())
     return text or None
 
 
@@ -58,16 +59,15 @@ def _arxiv(fields: dict[str, str]) -> tuple[str, str | None] | None:
 def read_bibtex(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
     """Yield one record per BibTeX entry; broken entries are skipped with their line."""
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    library = bibtexparser.parse_string(text)
+    library = parse_string(text)
     for block in library.failed_blocks:
-        ctx.skip(f"line {block.start_line + 1}", "BibTeX entry could not be parsed")
+        ctx.skip(f"line {(block.start_line or 0) + 1}", "BibTeX entry could not be parsed")
     if not library.entries and library.failed_blocks:
-        raise ctx.fail(
-            f"line {library.failed_blocks[0].start_line + 1}: no BibTeX entry could be parsed"
-        )
+        first = library.failed_blocks[0].start_line or 0
+        raise ctx.fail(f"line {first + 1}: no BibTeX entry could be parsed")
     for entry in library.entries:
         fields = {f.key.casefold(): str(f.value) for f in entry.fields}
-        where = f"line {entry.start_line + 1} (@{entry.entry_type}{{{entry.key}}})"
+        where = f"line {(entry.start_line or 0) + 1} (@{entry.entry_type}{{{entry.key}}})"
         title = _clean(fields.get("title"))
         if not title:
             ctx.skip(where, "no title")

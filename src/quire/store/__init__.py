@@ -1,11 +1,11 @@
 """The SQLite library: schema, migrations, imports that merge, annotations, queries."""
 
-from quire.store.library import (
+from quire.store.errors import (
     AmbiguousIdError,
-    Library,
     PaperNotFoundError,
+    SchemaTooNewError,
     StoreError,
 )
-from quire.store.schema import SchemaTooNewError
+from quire.store.library import Library
 
 __all__ = ["AmbiguousIdError", "Library", "PaperNotFoundError", "SchemaTooNewError", "StoreError"]

@@ -27,7 +27,8 @@ from quire.models import (
     split_arxiv_version,
     title_key,
 )
-from quire.store.schema import migrate
+from quire.store.errors import AmbiguousIdError, PaperNotFoundError, StoreError
+from quire.store.schema import check_version, migrate
 
 SCALAR_FIELDS = (
     "title", "version", "abstract", "author_count", "org_handle", "org_name", "published",
@@ -37,18 +38,6 @@ SCALAR_FIELDS = (
 LIST_FIELDS = ("authors", "keywords", "categories")
 _BATCH = 1000
 _SQL_CHUNK = 500
-
-
-class StoreError(Exception):
-    """The library could not be read or written; the message says which file and why."""
-
-
-class PaperNotFoundError(StoreError):
-    """No paper has that id."""
-
-
-class AmbiguousIdError(StoreError):
-    """An id prefix matches more than one paper."""
 
 
 def _now() -> str:
@@ -111,6 +100,8 @@ class Library:
             )
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA busy_timeout = 10000")
+            # Refuse a newer schema before any pragma below writes to the file.
+            check_version(self._conn, str(self.path))
             self._conn.execute("PRAGMA foreign_keys = ON")
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -372,7 +363,7 @@ class Library:
     def all_pids(self) -> list[int]:
         """Every paper, newest publication first (what a list shows before any search)."""
         rows = self._read(
-            "SELECT pid FROM papers ORDER BY coalesce(published, substr(added, 1, 10)) DESC, pid")
+            "SELECT pid FROM papers ORDER BY published IS NULL, published DESC, added DESC, pid")
         return [int(row[0]) for row in rows]
 
     def index_rows(self, since_rev: int = 0) -> Iterator[sqlite3.Row]:
@@ -380,6 +371,7 @@ class Library:
         sql = (
             "SELECT p.pid, p.arxiv_id, p.short_id, p.title, p.abstract, p.authors, p.author_count,"
             " p.org_name, p.org_handle, p.published, p.upvotes, p.added, p.rev, p.keywords,"
+            " p.github_repo,"
             " coalesce(a.bookmarked, 0) AS bookmarked, coalesce(a.read, 0) AS read,"
             " coalesce(a.note, '') AS note,"
             " (SELECT group_concat(tag, ' ') FROM tags t WHERE t.pid = p.pid) AS tags,"
@@ -391,6 +383,18 @@ class Library:
             cursor = self._conn.execute(sql, (since_rev,))
             rows = cursor.fetchall()
         yield from rows
+
+    def texts(self, pids: Sequence[int]) -> dict[int, str]:
+        """Title and abstract of each paper, as one text (for phrase checks)."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(pids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._read(
+                f"SELECT pid, title, coalesce(abstract, '') FROM papers WHERE pid IN ({marks})",
+                tuple(chunk),
+            ):
+                out[int(row[0])] = f"{row[1]}\n{row[2]}"
+        return out
 
     def removed_since(self, rev: int) -> list[int]:
         """Papers removed (or merged into another) after ``rev``."""

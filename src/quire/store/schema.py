@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from quire.store.errors import SchemaTooNewError
+
 _V1 = """
 CREATE TABLE papers (
     pid INTEGER PRIMARY KEY,
@@ -90,23 +92,25 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNewError(Exception):
-    """The database was written by a newer quire; it is left untouched."""
-
-
 def schema_version(conn: sqlite3.Connection) -> int:
     """The schema version recorded in the database (0 for a new file)."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
-    """Bring the database up to ``target``, in one transaction. Returns the version it started at."""
-    start = schema_version(conn)
-    if start > SCHEMA_VERSION:
+def check_version(conn: sqlite3.Connection, path: str) -> int:
+    """The database's schema version; raise ``SchemaTooNewError`` if this quire is too old for it."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
         raise SchemaTooNewError(
-            f"{path}: library schema version {start} is newer than this quire understands "
+            f"{path}: library schema version {version} is newer than this quire understands "
             f"({SCHEMA_VERSION}); upgrade quire. The file was not changed."
         )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database up to ``target``, in one transaction. Returns the version it started at."""
+    start = check_version(conn, path)
     if start >= target:
         return start
     conn.execute("BEGIN IMMEDIATE")

@@ -1,0 +1,432 @@
+"""The command line: a thin face on the core (store, importers, search, export).
+
+``quire`` alone opens the reader; subcommands script the same library.
+Exit status: 0 done, 1 a command failed (bad input, unknown id…), 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from quire import __version__, locations
+from quire.config import Config, ConfigError, config_toml, load_config, save_config
+from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers
+from quire.files import write_atomic
+from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
+from quire.models import ImportSummary, Paper
+from quire.search import SearchIndex, SearchResult, similar_papers
+from quire.search.query import SORT_KEYS
+from quire.store import Library, StoreError
+
+
+class CommandError(Exception):
+    """A command failed in a way the user can fix; the message says how."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quire", description="A keyboard-driven terminal reader for research papers. "
+        "Run without a command to open the reader.")
+    parser.add_argument("--version", action="version", version=f"quire {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="library folder (or QUIRE_DATA_DIR)")
+    parser.add_argument("--config", type=Path, help="config file (or QUIRE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import papers from files or folders")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument("--format", choices=FORMATS, help="skip detection and read this format")
+    p.add_argument("--year", type=int, help="year of dates shown without one (HF text pages)")
+    p.add_argument("--sample", action="store_true", help="import the bundled sample library")
+    p.add_argument("--reasons", action="store_true", help="list why records were skipped")
+
+    for name, helptext in (("list", "list papers, optionally matching a query"),
+                           ("search", "search the library")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("query", nargs="?" if name == "list" else None, default="")
+        p.add_argument("--sort", choices=SORT_KEYS)
+        p.add_argument("--reverse", action="store_true", help="reverse the order")
+        p.add_argument("--limit", type=int, default=50 if name == "list" else 20,
+                       help="how many to show (0: all)")
+        p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("show", help="show one paper")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("similar", help="papers most like one paper")
+    p.add_argument("id")
+    p.add_argument("--limit", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+
+    for name, helptext in (("bookmark", "bookmark papers"), ("unbookmark", "remove bookmarks"),
+                           ("read", "mark papers read"), ("unread", "mark papers unread")):
+        sub.add_parser(name, help=helptext).add_argument("ids", nargs="+", metavar="ID")
+    for name, helptext in (("tag", "add tags to a paper"), ("untag", "remove tags from a paper")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("id")
+        p.add_argument("tags", nargs="+", metavar="TAG")
+    sub.add_parser("tags", help="every tag with its count")
+    p = sub.add_parser("note", help="print a paper's note, or set it (use '' to clear)")
+    p.add_argument("id")
+    p.add_argument("text", nargs="?")
+
+    p = sub.add_parser("remove", help="remove the papers matching a query")
+    p.add_argument("query")
+    p.add_argument("--yes", action="store_true", help="really remove them")
+
+    p = sub.add_parser("export", help="export papers (all, or those matching a query)")
+    p.add_argument("query", nargs="?", default="")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser("config", help="the config file")
+    p.add_argument("action", choices=("path", "show", "init"))
+    p.add_argument("--force", action="store_true", help="init: overwrite an existing file")
+    sub.add_parser("paths", help="where quire keeps its files")
+    return parser
+
+
+class Context:
+    """What a command works with, opened on first use."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.err = err
+        self.data_dir = locations.data_dir(args.data_dir)
+        self.config_path = locations.config_file(args.config)
+        self._library: Library | None = None
+        self._index: SearchIndex | None = None
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            self._library = Library(locations.library_file(self.data_dir))
+        return self._library
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex.build(self.library)
+        return self._index
+
+    def resolve(self, ident: str) -> int:
+        return self.library.resolve(ident)
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+
+
+# -- output helpers -------------------------------------------------------------------------
+
+def _marks(paper: Paper) -> str:
+    ann = paper.annotation
+    return ("•" if not ann.read else " ") + ("★" if ann.bookmarked else " ") + \
+        ("✎" if ann.note else " ")
+
+
+def _row(paper: Paper) -> str:
+    day = paper.published.isoformat() if paper.published else " " * 10
+    votes = f"{paper.upvotes:>4}" if paper.upvotes is not None else "    "
+    tags = ("  [" + ", ".join(paper.annotation.tags) + "]") if paper.annotation.tags else ""
+    return f"{paper.id:<12} {day} {votes} {_marks(paper)} {paper.title}{tags}"
+
+
+def _detail(paper: Paper) -> str:
+    lines = [paper.title, ""]
+    meta = [("id", paper.id), ("published", paper.published.isoformat() if paper.published else ""),
+            ("authors", ", ".join(paper.authors) or (f"{paper.author_count} authors"
+                                                      if paper.author_count else "")),
+            ("organization", paper.org_name or ""),
+            ("upvotes", "" if paper.upvotes is None else str(paper.upvotes)),
+            ("categories", " ".join(paper.categories)), ("doi", paper.doi or ""),
+            ("code", paper.github_repo or ""), ("sources", ", ".join(paper.sources)),
+            ("tags", ", ".join(paper.annotation.tags)),
+            ("state", ("read" if paper.annotation.read else "unread")
+             + (", bookmarked" if paper.annotation.bookmarked else ""))]
+    lines += [f"{k:>12}: {v}" for k, v in meta if v]
+    if paper.abstract:
+        lines += ["", paper.abstract]
+    if paper.annotation.note:
+        lines += ["", "Note:", paper.annotation.note]
+    return "\n".join(lines)
+
+
+def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
+                  extra: Callable[[Paper], dict[str, Any]] | None = None) -> None:
+    if as_json:
+        rows = [{**p.as_json(), **(extra(p) if extra else {})} for p in papers]
+        ctx.print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for paper in papers:
+        ctx.print(_row(paper))
+
+
+def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
+               limit: int = 0) -> SearchResult:
+    text = query
+    if sort:
+        text += f" sort:{'-' if reverse else ''}{sort}"
+    elif reverse:
+        text += " sort:-" + ("relevance" if query.strip() else "date")
+    result = ctx.index.search(text.strip() if text.strip() else "", limit=limit or None)
+    for problem in result.errors:
+        print(f"quire: query: {problem}", file=ctx.err)
+    return result
+
+
+# -- commands -------------------------------------------------------------------------------
+
+def cmd_import(ctx: Context) -> int:
+    args = ctx.args
+    paths: list[Path] = list(args.paths)
+    if args.sample:
+        paths += locations.sample_files()
+    if not paths:
+        raise CommandError("import: give at least one PATH, or --sample")
+    failed = 0
+    totals = ImportSummary(path="total", format="")
+    for path in paths:
+        try:
+            files = iter_import_files(path)
+        except ImportFailure as error:
+            print(f"quire: {error}", file=ctx.err)
+            failed += 1
+            continue
+        for file in files:
+            try:
+                summary = _import_with_progress(ctx, file)
+            except ImportFailure as error:
+                print(f"quire: {error} (nothing imported from it)", file=ctx.err)
+                failed += 1
+                continue
+            ctx.print(summary.line())
+            if args.reasons:
+                for reason in summary.skip_reasons:
+                    ctx.print(f"  skipped {reason}")
+            for name in ("added", "updated", "unchanged", "skipped"):
+                setattr(totals, name, getattr(totals, name) + getattr(summary, name))
+    if failed:
+        print(f"quire: {failed} file(s) could not be imported", file=ctx.err)
+    return 1 if failed else 0
+
+
+def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
+    args = ctx.args
+    if not ctx.err.isatty():
+        return import_path(ctx.library, file, fmt=args.format, year=args.year)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), transient=True,
+                  console=__import__("rich.console").console.Console(file=ctx.err)) as bar:
+        task = bar.add_task(f"importing {file.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return import_path(ctx.library, file, fmt=args.format, year=args.year,
+                           on_progress=advance)
+
+
+def cmd_list(ctx: Context) -> int:
+    args = ctx.args
+    result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit)
+    papers = ctx.library.get_papers(result.pids)
+    as_search = ctx.args.command == "search" or bool(result.query.has_words)
+
+    def extra(paper: Paper) -> dict[str, Any]:
+        if not as_search:
+            return {}
+        return {"score": round(result.scores.get(paper.pid, 0.0), 4),
+                "matched": ctx.index.matched_terms(paper.pid, sorted(result.terms))}
+
+    _print_papers(ctx, papers, args.json, extra)
+    if not args.json and not papers:
+        print("quire: no papers match" + (f" {args.query!r}" if args.query else ""), file=ctx.err)
+    return 0
+
+
+def cmd_show(ctx: Context) -> int:
+    paper = ctx.library.get_paper(ctx.resolve(ctx.args.id))
+    if ctx.args.json:
+        ctx.print(json.dumps(paper.as_json(), ensure_ascii=False, indent=2))
+    else:
+        ctx.print(_detail(paper))
+    return 0
+
+
+def cmd_similar(ctx: Context) -> int:
+    pid = ctx.resolve(ctx.args.id)
+    found = similar_papers(ctx.index, pid, limit=ctx.args.limit)
+    papers = {p.pid: p for p in ctx.library.get_papers([n.pid for n in found])}
+    if ctx.args.json:
+        rows = [{**papers[n.pid].as_json(), "score": round(n.score, 4), "shared": n.shared}
+                for n in found]
+        ctx.print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for n in found:
+            ctx.print(f"{_row(papers[n.pid])}\n{'':13}shares: {', '.join(n.shared)}")
+    return 0
+
+
+def _pids(ctx: Context, ids: Sequence[str]) -> list[int]:
+    return [ctx.resolve(i) for i in ids]
+
+
+def _flag(method: str, value: bool, done: str) -> Callable[[Context], int]:
+    def run(ctx: Context) -> int:
+        pids = _pids(ctx, ctx.args.ids)
+        getattr(ctx.library, method)(pids, value)
+        ctx.print(f"{done} {len(pids)} paper(s)")
+        return 0
+    return run
+
+
+def cmd_tag(ctx: Context) -> int:
+    pid = ctx.resolve(ctx.args.id)
+    try:
+        if ctx.args.command == "tag":
+            ctx.library.add_tags([pid], ctx.args.tags)
+        else:
+            ctx.library.remove_tags([pid], ctx.args.tags)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    paper = ctx.library.get_paper(pid)
+    ctx.print(f"{paper.id}: tags: {', '.join(paper.annotation.tags) or '(none)'}")
+    return 0
+
+
+def cmd_tags(ctx: Context) -> int:
+    for tag, count in ctx.library.tag_counts():
+        ctx.print(f"{count:>6}  {tag}")
+    return 0
+
+
+def cmd_note(ctx: Context) -> int:
+    pid = ctx.resolve(ctx.args.id)
+    if ctx.args.text is None:
+        ctx.print(ctx.library.get_paper(pid).annotation.note)
+        return 0
+    text = sys.stdin.read() if ctx.args.text == "-" else ctx.args.text
+    ctx.library.set_note(pid, text)
+    ctx.print("note cleared" if not text else "note saved")
+    return 0
+
+
+def cmd_remove(ctx: Context) -> int:
+    if not ctx.args.query.strip():
+        raise CommandError("remove: give a query naming the papers to remove")
+    result = _run_query(ctx, ctx.args.query)
+    if result.errors:
+        raise CommandError("remove: fix the query first; nothing was removed")
+    if not ctx.args.yes:
+        for paper in ctx.library.get_papers(result.pids[:20]):
+            ctx.print(_row(paper))
+        raise CommandError(f"remove: {len(result.pids)} paper(s) match; "
+                           "add --yes to remove them with their annotations")
+    removed = ctx.library.remove(result.pids)
+    ctx.print(f"removed {removed} paper(s)")
+    return 0
+
+
+def cmd_export(ctx: Context) -> int:
+    args = ctx.args
+    result = _run_query(ctx, args.query)
+    text = export_papers(ctx.library.get_papers(result.pids), args.format)
+    if args.output is None:
+        ctx.out.write(text)
+        return 0
+    output: Path = args.output
+    if output.is_dir():
+        output = output / f"quire-export{SUFFIXES[args.format]}"
+    try:
+        write_atomic(output, text)
+    except OSError as error:
+        raise CommandError(f"{output}: cannot write: {error.strerror or error}") from None
+    print(f"exported {len(result.pids)} paper(s) to {output}", file=ctx.err)
+    return 0
+
+
+def cmd_config(ctx: Context) -> int:
+    action = ctx.args.action
+    if action == "path":
+        ctx.print(str(ctx.config_path))
+    elif action == "show":
+        ctx.out.write(config_toml(_config(ctx)))
+    else:
+        if ctx.config_path.exists() and not ctx.args.force:
+            raise CommandError(f"{ctx.config_path} exists; add --force to overwrite it")
+        save_config(Config(), ctx.config_path)
+        ctx.print(f"wrote {ctx.config_path}")
+    return 0
+
+
+def cmd_paths(ctx: Context) -> int:
+    ctx.print(f"config: {ctx.config_path}")
+    ctx.print(f"data:   {ctx.data_dir}")
+    ctx.print(f"library: {locations.library_file(ctx.data_dir)}")
+    ctx.print(f"cache:  {locations.cache_dir()}")
+    ctx.print(f"themes: {locations.user_themes_dir(ctx.config_path)}")
+    return 0
+
+
+def _config(ctx: Context) -> Config:
+    return load_config(ctx.config_path)
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "import": cmd_import, "list": cmd_list, "search": cmd_list, "show": cmd_show,
+    "similar": cmd_similar,
+    "bookmark": _flag("set_bookmarked", True, "bookmarked"),
+    "unbookmark": _flag("set_bookmarked", False, "unbookmarked"),
+    "read": _flag("set_read", True, "marked read"),
+    "unread": _flag("set_read", False, "marked unread"),
+    "tag": cmd_tag, "untag": cmd_tag, "tags": cmd_tags, "note": cmd_note,
+    "remove": cmd_remove, "export": cmd_export, "config": cmd_config, "paths": cmd_paths,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run quire with these arguments; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    args = parser.parse_args(argv)
+    ctx = Context(args, out, err)
+    try:
+        if args.command is None:
+            return run_app(ctx)
+        return COMMANDS[args.command](ctx)
+    except ConfigError as error:
+        print(f"quire: invalid config {error.path}:", file=err)
+        for problem in error.problems:
+            print(f"  - {problem}", file=err)
+        return 2
+    except (CommandError, StoreError, ImportFailure) as error:
+        print(f"quire: {error}", file=err)
+        return 1
+    except BrokenPipeError:
+        return 0
+    finally:
+        ctx.close()
+
+
+def run_app(ctx: Context) -> int:
+    """Open the reader (config errors are reported before anything is drawn)."""
+    config = _config(ctx)
+    from quire.app import make_app
+
+    app = make_app(config=config, data_dir=ctx.data_dir, config_path=ctx.config_path)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,110 @@
+"""One tokenizer for indexing and for queries.
+
+Unicode-aware and case-folded, accents folded (``TÜLU`` is found by ``tulu``), stop words
+dropped, simple plurals folded (``transformers`` → ``transformer``). Compound tokens such as
+``gpt-4``, ``e^2rank`` or ``llama-3.1`` stay findable whole; when indexing, their parts are
+indexed too, so ``gpt`` finds ``GPT-4``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+# A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
+_TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
+_PART = re.compile(r"\w+")
+
+STOP_WORDS = frozenset([
+    'a', 'about', 'above', 'after', 'again', 'against', 'all', 'also', 'am', 'an', 'and', 'any',
+    'are', 'as', 'at', 'be', 'because', 'been', 'before', 'being', 'below', 'between', 'both',
+    'but', 'by', 'can', 'could', 'did', 'do', 'does', 'doing', 'down', 'during', 'each',
+    'either', 'et', 'al', 'few', 'for', 'from', 'further', 'had', 'has', 'have', 'having', 'he',
+    'her', 'here', 'hers', 'herself', 'him', 'himself', 'his', 'how', 'however', 'i', 'if',
+    'in', 'into', 'is', 'it', 'its', 'itself', 'just', 'let', 'may', 'me', 'might', 'more',
+    'most', 'much', 'must', 'my', 'myself', 'no', 'nor', 'not', 'of', 'off', 'on', 'once',
+    'only', 'or', 'other', 'our', 'ours', 'ourselves', 'out', 'over', 'own', 'per', 'same',
+    'she', 'should', 'so', 'some', 'such', 'than', 'that', 'the', 'their', 'theirs', 'them',
+    'themselves', 'then', 'there', 'these', 'they', 'this', 'those', 'through', 'thus', 'to',
+    'too', 'under', 'until', 'up', 'upon', 'us', 'very', 'via', 'was', 'we', 'were', 'what',
+    'when', 'where', 'whether', 'which', 'while', 'who', 'whom', 'why', 'will', 'with',
+    'within', 'without', 'would', 'you', 'your', 'yours', 'yourself', 'yourselves', 'e.g',
+    'i.e', 'etc', 'ie', 'eg',
+])
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Fold simple English plurals: ``models``→``model``, ``studies``→``study``, ``boxes``→``box``."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes", "zzes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
+        return word[:-1]
+    return word
+
+
+def normalise_token(raw: str) -> str | None:
+    """The index form of one raw token, or ``None`` for a stop word."""
+    word = fold(raw)
+    if word in STOP_WORDS:
+        return None
+    return stem(word)
+
+
+def iter_tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """Every token of ``text`` with its span (for highlighting): ``(start, end, term)``."""
+    for match in _TOKEN.finditer(text):
+        term = normalise_token(match.group())
+        if term is not None:
+            yield match.start(), match.end(), term
+
+
+def index_terms(text: str) -> list[str]:
+    """Terms to index for ``text``: every token, plus the parts of compound tokens."""
+    terms: list[str] = []
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        term = normalise_token(raw)
+        if term is not None:
+            terms.append(term)
+        if not raw.isalnum() and "_" not in raw:
+            for part in _PART.findall(raw):
+                if part != raw and (sub := normalise_token(part)) is not None and sub != term:
+                    terms.append(sub)
+    return terms
+
+
+def query_terms(text: str) -> list[str]:
+    """Terms of a query word or phrase: compound tokens stay whole (``gpt-4`` means GPT-4)."""
+    return [term for _, _, term in iter_tokens(text)]
+
+
+def highlight_spans(text: str, terms: set[str], prefixes: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose tokens (or their parts) are among ``terms`` or start a ``prefix``."""
+    spans: list[tuple[int, int]] = []
+    if not terms and not prefixes:
+        return spans
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        term = normalise_token(raw)
+        if term is not None and (term in terms or (prefixes and term.startswith(prefixes))):
+            spans.append((match.start(), match.end()))
+            continue
+        if not raw.isalnum():
+            for part in _PART.finditer(raw):
+                sub = normalise_token(part.group())
+                if sub is not None and (sub in terms or (prefixes and sub.startswith(prefixes))):
+                    spans.append((match.start() + part.start(), match.start() + part.end()))
+    return spans

@@ -1,0 +1,251 @@
+"""The search module: tokenizer, parser, BM25 ranking, filters, updates, similar, for-you."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from quire.models import ImportSummary, PaperRecord
+from quire.search import SearchIndex, for_you, parse_query, similar_papers
+from quire.search.bm25 import PostingsBM25
+from quire.search.tokenizer import highlight_spans, index_terms, query_terms
+from quire.store import Library
+
+# -- tokenizer ---------------------------------------------------------------------------
+
+
+def test_tokenizer_keeps_compound_tokens_and_parts() -> None:
+    terms = index_terms("GPT-4 beats E^2Rank on RL tasks")
+    assert {"gpt-4", "gpt", "4", "e^2rank", "rl", "beat", "task"} <= set(terms)
+    assert query_terms("GPT-4") == ["gpt-4"]
+
+
+def test_tokenizer_folds_case_accents_plurals_and_stop_words() -> None:
+    assert query_terms("The Transformers of TÜLU") == ["transformer", "tulu"]
+    assert query_terms("studies boxes classes analysis") == ["study", "box", "class", "analysis"]
+
+
+def test_highlight_spans_cover_terms_and_prefixes() -> None:
+    text = "Reinforcement learning with GPT-4"
+    spans = highlight_spans(text, {"learning", "gpt"}, ("reinfor",))
+    assert [text[a:b] for a, b in spans] == ["Reinforcement", "learning", "GPT"]
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def test_words_phrases_exclusions_or() -> None:
+    query = parse_query('graph neural OR gnn "exact phrase" -bad -"no way" ', typing=False)
+    assert [[a.terms for a in c] for c in query.clauses] == \
+        [[("graph",)], [("neural",), ("gnn",)], [("exact", "phrase")]]
+    assert query.clauses[2][0].phrase
+    assert [a.terms for a in query.excluded] == [("bad",), ("way",)]
+    assert query.errors == []
+
+
+def test_last_word_is_a_prefix_while_typing() -> None:
+    assert parse_query("deep reinfor").clauses[-1][0].prefix
+    assert not parse_query("deep reinfor ").clauses[-1][0].prefix
+    assert not parse_query("deep reinfor", typing=False).clauses[-1][0].prefix
+
+
+@pytest.mark.parametrize(("text", "name", "low", "high", "negate"), [
+    ("tag:RL", "tag", None, None, False),
+    ("-tag:old", "tag", None, None, True),
+    ("is:bookmarked", "is", None, None, False),
+    ("is:unread", "is", None, None, False),
+    ("has:note", "has", None, None, False),
+    ("year:2024", "year", 19723, 20088, False),
+    ("year:2023..2025", "year", 19358, 20453, False),
+    ("date:>=2025-06-01", "date", 20240, None, False),
+    ("upvotes:>10", "upvotes", 11, None, False),
+    ("authors:<=3", "authors", None, 3, False),
+    ("org:Apple", "org", None, None, False),
+    ("source:hf-text", "source", None, None, False),
+    ("id:2401", "id", None, None, False),
+])
+def test_filters(text: str, name: str, low: float | None, high: float | None,
+                 negate: bool) -> None:
+    query = parse_query(text)
+    assert query.errors == [] and not query.has_words
+    flt = query.filters[0]
+    assert (flt.name, flt.low, flt.high, flt.negate) == (name, low, high, negate)
+
+
+def test_sort() -> None:
+    assert (parse_query("x sort:upvotes").sort, parse_query("x sort:upvotes").reverse) == \
+        ("upvotes", False)
+    assert parse_query("sort:-date").reverse
+
+
+@pytest.mark.parametrize(("text", "message", "words"), [
+    ('diffusion "unclosed phrase', "unclosed quote at column 11", 3),
+    ("year:abc diffusion", "column 1: year:abc is not a valid year", 1),
+    ("is:starred x", "unknown value 'starred' for is:", 1),
+    ("has:pdf x", "unknown value 'pdf' for has:", 1),
+    ("upvotes:lots x", "upvotes:lots is not a valid upvotes", 1),
+    ("date:yesterday x", "date:yesterday is not a valid date", 1),
+    ("sort:best x", "unknown sort key 'best'", 1),
+    ("tga:rl x", "unknown filter tga: (did you mean tag:?)", 3),
+    ("OR x", "OR needs a word on each side", 1),
+    ("tag: x", "tag: needs a value", 1),
+])
+def test_malformed_queries_never_raise(text: str, message: str, words: int) -> None:
+    query = parse_query(text)
+    assert any(message in e for e in query.errors), query.errors
+    assert len(query.clauses) == words  # the usable words still search
+
+
+# -- engine on a small made-up library ----------------------------------------------------
+
+
+def add(library: Library, *records: PaperRecord) -> None:
+    library.import_records(records, ImportSummary(path="t", format="t"), "test")
+
+
+@pytest.fixture
+def small(library: Library) -> Library:
+    add(library,
+        PaperRecord(title="Graph neural networks for molecules", arxiv_id="2401.00001",
+                    abstract="We study message passing on chemical graphs.", upvotes=5,
+                    published=date(2024, 1, 5), author_count=3, org_name="Example Lab",
+                    org_handle="examplelab"),
+        PaperRecord(title="Language models are few-shot learners", arxiv_id="2005.14165",
+                    abstract="Scaling language models improves few-shot performance, "
+                             "including on graph reasoning.",
+                    upvotes=50, published=date(2020, 5, 28), author_count=31),
+        PaperRecord(title="A survey of diffusion models", abstract="Diffusion models generate "
+                    "images by denoising; we review graph diffusion too.",
+                    published=date(2025, 7, 1), upvotes=12, author_count=60),
+        PaperRecord(title="Reinforcement learning from human feedback",
+                    abstract="Policies trained with reward models from preferences.",
+                    published=date(2023, 3, 3), upvotes=2))
+    return library
+
+
+def titles(library: Library, pids: list[int]) -> list[str]:
+    return [p.title for p in library.get_papers(pids)]
+
+
+def test_title_match_beats_abstract_match(small: Library) -> None:
+    index = SearchIndex.build(small)
+    found = titles(small, index.search("graph").pids)
+    assert found[0] == "Graph neural networks for molecules"
+    assert len(found) == 3
+
+
+def test_prefix_and_phrase(small: Library) -> None:
+    index = SearchIndex.build(small)
+    assert titles(small, index.search("reinfor").pids) == \
+        ["Reinforcement learning from human feedback"]
+    assert titles(small, index.search('"few-shot performance"').pids) == \
+        ["Language models are few-shot learners"]
+    assert index.search('"performance few-shot"').pids == []
+
+
+def test_exclusions_and_or(small: Library) -> None:
+    index = SearchIndex.build(small)
+    assert "A survey of diffusion models" not in titles(small, index.search("graph -diffusion").pids)
+    found = titles(small, index.search("molecules OR denoising").pids)
+    assert sorted(found) == ["A survey of diffusion models", "Graph neural networks for molecules"]
+    assert "Language models are few-shot learners" not in \
+        titles(small, index.search('models -"language models"').pids)
+
+
+def test_filters_and_sorts(small: Library) -> None:
+    index = SearchIndex.build(small)
+    assert titles(small, index.search("year:2024").pids) == ["Graph neural networks for molecules"]
+    assert len(index.search("upvotes:>10").pids) == 2
+    assert titles(small, index.search("authors:>50").pids) == ["A survey of diffusion models"]
+    assert titles(small, index.search("org:example").pids) == ["Graph neural networks for molecules"]
+    assert len(index.search("id:2401").pids) == 1
+    assert len(index.search("source:test").pids) == 4
+    assert len(index.search("date:>=2023-01-01 date:<2025-01-01").pids) == 2
+    by_date = titles(small, index.search("").pids)
+    assert by_date[0] == "A survey of diffusion models"
+    assert titles(small, index.search("sort:upvotes").pids)[0] == \
+        "Language models are few-shot learners"
+    assert titles(small, index.search("sort:title").pids)[0] == "A survey of diffusion models"
+    assert titles(small, index.search("sort:-date").pids)[0] == \
+        "Language models are few-shot learners"
+    assert titles(small, index.search("graph sort:date").pids)[0] == "A survey of diffusion models"
+
+
+def test_partial_matches_come_after_full_matches(small: Library) -> None:
+    index = SearchIndex.build(small)
+    result = index.search("graph message passing chemistry ")
+    assert result.exact == 0 and result.partial >= 1
+    assert titles(small, result.pids)[0] == "Graph neural networks for molecules"
+    two_words = index.search("graph zebra")
+    assert two_words.pids == []  # short queries stay strict
+
+
+def test_incremental_updates_after_annotations_and_import(small: Library) -> None:
+    index = SearchIndex.build(small)
+    pid = index.search("molecules").pids[0]
+    small.add_tags([pid], ["chemistry"])
+    small.set_note(pid, "compare with quantum methods")
+    small.set_bookmarked([pid], True)
+    assert index.search("tag:chemistry").pids == []  # not refreshed yet
+    assert index.refresh() == 1
+    assert index.search("tag:chemistry").pids == [pid]
+    assert index.search("quantum").pids == [pid]
+    assert index.search("is:bookmarked").pids == [pid]
+    assert index.search("is:tagged has:note").pids == [pid]
+    add(small, PaperRecord(title="Quantum chemistry with transformers"))
+    index.refresh()
+    assert len(index.search("quantum").pids) == 2
+    small.remove([pid])
+    index.refresh()
+    assert len(index.search("quantum").pids) == 1
+    assert index.size == 4
+
+
+def test_results_carry_matched_terms(small: Library) -> None:
+    index = SearchIndex.build(small)
+    result = index.search("graph networ")
+    assert {"graph", "network"} <= result.terms and result.prefixes == ("networ",)
+    pid = result.pids[0]
+    assert set(index.matched_terms(pid, result.terms)) >= {"graph", "network"}
+
+
+def test_bad_query_still_searches(small: Library) -> None:
+    index = SearchIndex.build(small)
+    result = index.search("graph year:abc")
+    assert result.errors and len(result.pids) == 3
+
+
+def test_postings_bm25_equals_rank_bm25() -> None:
+    corpus = [index_terms(t) for t in (
+        "graph neural networks graph", "language models few shot", "graph diffusion models",
+        "reinforcement learning", "models of models")]
+    ours, reference = PostingsBM25(corpus), BM25Okapi(corpus)
+    for query in (["graph"], ["model", "graph"], ["reinforcement", "missing"]):
+        assert ours.get_scores(query).tolist() == pytest.approx(list(reference.get_scores(query)))
+        assert ours.get_batch_scores(query, [4, 0]).tolist() == \
+            pytest.approx(reference.get_batch_scores(query, [4, 0]))
+
+
+def test_similar_papers_on_seeds(seeded: Library) -> None:
+    index = SearchIndex.build(seeded)
+    pid = index.search("GaLore").pids[0]
+    found = similar_papers(index, pid)
+    assert len(found) == 5 and pid not in [n.pid for n in found]
+    assert all(n.shared for n in found)
+    assert found[0].score >= found[-1].score
+
+
+def test_for_you(seeded: Library) -> None:
+    index = SearchIndex.build(seeded)
+    assert for_you(index) == []  # nothing bookmarked yet
+    seed = index.search("GaLore").pids[0]
+    seeded.set_bookmarked([seed], True)
+    index.refresh()
+    found = for_you(index, limit=10)
+    assert found and all(n.near == seed and n.shared for n in found)
+    assert seed not in [n.pid for n in found]
+    seeded.set_read([found[0].pid], True)
+    index.refresh()
+    assert found[0].pid not in [n.pid for n in for_you(index, limit=10)]

@@ -1,0 +1,241 @@
+"""The library store: identity, merging, annotations that survive, migrations, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SEEDS, TODAY, dump
+from quire.importers import import_path
+from quire.models import ImportSummary, PaperRecord
+from quire.store import AmbiguousIdError, Library, PaperNotFoundError, SchemaTooNewError
+from quire.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+
+
+def put(library: Library, *records: PaperRecord, source: str = "test") -> ImportSummary:
+    return library.import_records(records, ImportSummary(path="mem", format=source), source)
+
+
+def test_seed_import_gives_one_paper_per_title(seeded: Library) -> None:
+    assert seeded.count() == 390
+
+
+def test_reimport_is_unchanged(seeded: Library) -> None:
+    summary = import_path(seeded, SEEDS[0], today=TODAY)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 0, 93)
+    assert seeded.count() == 390
+
+
+def test_title_identity_folds_case_space_punctuation(library: Library) -> None:
+    put(library, PaperRecord(title="Attention Is All You Need"))
+    summary = put(library, PaperRecord(title="attention  is all you need!", upvotes=3))
+    assert (summary.added, summary.updated) == (0, 1)
+    assert library.count() == 1
+
+
+def test_arxiv_id_joins_title_only_paper_keeping_annotations(library: Library) -> None:
+    put(library, PaperRecord(title="A Paper", abstract="Old abstract", author_count=4))
+    pid = library.all_pids()[0]
+    library.set_bookmarked([pid], True)
+    library.add_tags([pid], ["to-read"])
+    library.set_note(pid, "remember this")
+    summary = put(library, PaperRecord(title="A paper", arxiv_id="2401.00001",
+                                       authors=["Ada"], abstract=None))
+    assert (summary.added, summary.updated) == (0, 1)
+    paper = library.get_paper(library.resolve("2401.00001"))
+    assert paper.pid == pid
+    assert paper.abstract == "Old abstract"  # never erased by a source that lacks it
+    assert paper.author_count == 4 and paper.authors == ["Ada"]
+    ann = paper.annotation
+    assert ann.bookmarked and ann.tags == ["to-read"] and ann.note == "remember this"
+
+
+def test_newer_values_update_older(library: Library) -> None:
+    put(library, PaperRecord(title="T", arxiv_id="2401.00002", upvotes=1))
+    put(library, PaperRecord(title="T (revised title)", arxiv_id="2401.00002", upvotes=9))
+    paper = library.get_paper(library.resolve("2401.00002"))
+    assert paper.upvotes == 9 and paper.title == "T (revised title)"
+
+
+def test_same_title_different_arxiv_ids_stay_apart(library: Library) -> None:
+    put(library, PaperRecord(title="Same", arxiv_id="2401.00003"),
+        PaperRecord(title="Same", arxiv_id="2401.00004"))
+    assert library.count() == 2
+
+
+def test_duplicate_title_only_papers_fold_into_arxiv_paper(library: Library) -> None:
+    put(library, PaperRecord(title="Dup", arxiv_id="2401.00005"))
+    put(library, PaperRecord(title="Something else"))
+    # A title-only paper matching an arXiv paper merges into it (identity by title).
+    summary = put(library, PaperRecord(title="DUP"))
+    assert summary.updated + summary.unchanged == 1 and library.count() == 2
+
+
+def test_annotations_survive_reimport(seeded: Library) -> None:
+    pid = seeded.all_pids()[0]
+    seeded.set_read([pid], True)
+    seeded.add_tags([pid], ["RL", "Reading List"])
+    seeded.set_note(pid, "note")
+    for seed in SEEDS:
+        import_path(seeded, seed, today=TODAY)
+    ann = seeded.get_paper(pid).annotation
+    assert ann.read and ann.tags == ["reading-list", "rl"] and ann.note == "note"
+
+
+def test_sources_are_recorded(seeded: Library) -> None:
+    rows = sqlite3.connect(seeded.path).execute(
+        "SELECT count(DISTINCT origin) FROM paper_sources").fetchone()
+    assert rows[0] == 5
+
+
+def test_resolve_ids_and_prefixes(library: Library) -> None:
+    put(library, PaperRecord(title="One", arxiv_id="2401.10001"),
+        PaperRecord(title="Two", arxiv_id="2401.10002"), PaperRecord(title="Three"))
+    assert library.resolve("2401.10001v2") == library.resolve("2401.10001")
+    assert library.resolve("arXiv:2401.10002") == library.resolve("2401.10002")
+    short = library.get_papers(library.all_pids())[-1].short_id
+    assert library.resolve(short[:5]) == library.resolve(short)
+    with pytest.raises(AmbiguousIdError, match="2401.1000"):
+        library.resolve("2401.1000")
+    with pytest.raises(PaperNotFoundError, match="'9999'"):
+        library.resolve("9999")
+
+
+def test_tags_are_normalised_and_validated(library: Library) -> None:
+    put(library, PaperRecord(title="One"))
+    pid = library.all_pids()[0]
+    library.add_tags([pid], ["  Reading List "])
+    assert library.tag_counts() == [("reading-list", 1)]
+    with pytest.raises(ValueError, match="invalid tag"):
+        library.add_tags([pid], ["a:b"])
+
+
+def test_restore_annotations_is_exact(library: Library) -> None:
+    put(library, PaperRecord(title="One"), PaperRecord(title="Two"))
+    pids = library.all_pids()
+    before = library.add_tags(pids, ["x"])
+    library.restore_annotations(before)
+    assert library.tag_counts() == []
+
+
+def test_remove(library: Library) -> None:
+    put(library, PaperRecord(title="One"), PaperRecord(title="Two"))
+    pid = library.all_pids()[0]
+    library.add_tags([pid], ["x"])
+    assert library.remove([pid]) == 1
+    assert library.count() == 1 and library.tag_counts() == []
+    assert pid in library.removed_since(0)
+
+
+def test_failed_import_keeps_library_as_before(seeded: Library) -> None:
+    before = dump(seeded.path)
+
+    def records() -> object:
+        yield PaperRecord(title="Would be added")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        seeded.import_records(records(), ImportSummary(path="x", format="t"), "t")  # type: ignore[arg-type]
+    assert dump(seeded.path) == before
+
+
+def test_migration_from_version_1(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, str(path), target=1)
+    conn.execute("INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
+                 "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')")
+    conn.execute("INSERT INTO tags(pid, tag, added) VALUES (1, 'kept', '2024-01-01')")
+    conn.close()
+    library = Library(path)
+    assert library.migrated_from == 1
+    assert library.get_paper(1).annotation.tags == ["kept"]
+    assert library.current_rev() >= 1
+    library.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 2
+
+
+def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="version 99 is newer"):
+        Library(path)
+    assert path.read_bytes() == before
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    from quire.store import StoreError
+
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.sqlite3"):
+        Library(path)
+
+
+def test_two_processes_writing(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    first, second = Library(path), Library(path)
+    put(first, *(PaperRecord(title=f"Paper {i}") for i in range(50)))
+    pids = first.all_pids()
+    errors: list[BaseException] = []
+
+    def work(lib: Library, tag: str) -> None:
+        try:
+            for pid in pids:
+                lib.add_tags([pid], [tag])
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(lib, tag))
+               for lib, tag in ((first, "a"), (second, "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert dict(first.tag_counts()) == {"a": 50, "b": 50}
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    first.close()
+    second.close()
+
+
+def test_read_only_library_reports_the_file(tmp_path: Path) -> None:
+    import os
+
+    from quire.store import StoreError
+
+    path = tmp_path / "ro.sqlite3"
+    lib = Library(path)
+    put(lib, PaperRecord(title="One"))
+    lib.close()
+    if os.geteuid() == 0:
+        # root ignores file modes; open read-only through SQLite's URI instead.
+        lib = Library.__new__(Library)
+        lib.path = path
+        lib._lock = threading.RLock()
+        lib._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                    check_same_thread=False)
+        lib._conn.row_factory = sqlite3.Row
+    else:
+        path.chmod(0o444)
+        lib = Library(path)
+    with pytest.raises(StoreError, match="ro.sqlite3: cannot write"):
+        lib.set_bookmarked(lib.all_pids(), True)
+    assert lib.get_paper(lib.all_pids()[0]).annotation.bookmarked is False
+
+
+def test_dates_round_trip(library: Library) -> None:
+    put(library, PaperRecord(title="Dated", published=date(2024, 2, 29)))
+    assert library.get_paper(library.all_pids()[0]).published == date(2024, 2, 29)
+
+
+def test_fixtures_dir_exists() -> None:
+    assert (FIXTURES / "arxiv.atom").exists()
