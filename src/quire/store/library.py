@@ -360,10 +360,20 @@ class Library:
             raise AmbiguousIdError(f"the id {ident!r} matches several papers: {names}")
         return int(rows[0]["pid"])
 
-    def all_pids(self) -> list[int]:
-        """Every paper, newest publication first (what a list shows before any search)."""
+    def all_pids(self, unread: bool = False, bookmarked: bool = False) -> list[int]:
+        """Papers newest first, optionally only unread or bookmarked ones.
+
+        This is what a list shows before the search index is ready, so it is one indexed scan.
+        """
+        where = []
+        if unread:
+            where.append("coalesce(a.read, 0) = 0")
+        if bookmarked:
+            where.append("coalesce(a.bookmarked, 0) = 1")
         rows = self._read(
-            "SELECT pid FROM papers ORDER BY published IS NULL, published DESC, added DESC, pid")
+            "SELECT p.pid FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY p.published IS NULL, p.published DESC, p.added DESC, p.pid")
         return [int(row[0]) for row in rows]
 
     def index_rows(self, since_rev: int = 0) -> Iterator[sqlite3.Row]:

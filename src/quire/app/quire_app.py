@@ -1,0 +1,123 @@
+"""The Textual application: themes, keymap, the library, and the search index built in a worker."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+
+from quire import locations
+from quire.app.commands import app_bindings
+from quire.app.commands.palette import QuireCommands
+from quire.app.themes import load_themes
+from quire.config import Config, update_config_file
+from quire.search import SearchIndex
+from quire.store import Library, StoreError
+from quire.undo import UndoStack
+
+FALLBACK_THEME = "quire-dark"
+
+
+class QuireApp(App[int]):
+    """quire's reader."""
+
+    TITLE = "quire"
+    CSS_PATH = "quire.tcss"
+    BINDINGS = app_bindings()
+    COMMANDS = App.COMMANDS | {QuireCommands}
+
+    def __init__(self, config: Config, library: Library, config_path: Path,
+                 sample_imported: int = 0) -> None:
+        super().__init__()
+        self.config = config
+        self.library = library
+        self.config_path = config_path
+        self.undo_stack = UndoStack(library)
+        self.index: SearchIndex | None = None
+        self.sample_imported = sample_imported
+        self._theme_ready = False
+        self.previewing_theme = False
+        self.theme_problems: list[str] = []
+        self._register_themes()
+
+    def _register_themes(self) -> None:
+        themes, problems = load_themes(locations.builtin_themes_dir(),
+                                       locations.user_themes_dir(self.config_path))
+        for theme in themes:
+            self.register_theme(theme)
+        self.theme_problems = problems
+        wanted = self.config.theme
+        if wanted not in self.available_themes:
+            self.theme_problems.append(
+                f"{self.config_path}: theme {wanted!r} is not installed; using {FALLBACK_THEME}")
+            wanted = FALLBACK_THEME
+        self.theme = wanted
+
+    def on_mount(self) -> None:
+        """Show the main screen, report theme problems once, start indexing."""
+        from quire.app.screens.main import MainScreen
+
+        self.set_keymap(self.config.keymap)
+        self._theme_ready = True
+        if self.theme_problems:
+            self.notify("\n".join(self.theme_problems), title="Theme problems", severity="warning",
+                        timeout=10)
+        if self.sample_imported:
+            self.notify(f"Your library was empty, so quire imported its sample library "
+                        f"({self.sample_imported} papers from Hugging Face Daily Papers). "
+                        "Press i to import your own.", title="Welcome", timeout=10)
+        self.push_screen(MainScreen())
+        self.build_index()
+
+    @work(thread=True, exclusive=True, group="index")
+    def build_index(self) -> None:
+        """Index the library off the UI thread; the list works from the store meanwhile."""
+        index = SearchIndex.build(self.library)
+        self.call_from_thread(self._index_ready, index)
+
+    def _index_ready(self, index: SearchIndex) -> None:
+        self.index = index
+        from quire.app.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.index_ready()
+
+    def watch_theme(self, theme: str) -> None:
+        """Save the chosen theme to the config file (not at start-up, not while previewing)."""
+        if not self._theme_ready or self.previewing_theme or theme == self.config.theme:
+            return
+        self.save_theme(theme)
+
+    def save_theme(self, theme: str) -> None:
+        """Write the theme into the config file, keeping the user's other settings."""
+        if theme == self.config.theme:
+            return
+        try:
+            update_config_file(self.config_path, theme=theme)
+            self.config.theme = theme
+        except (OSError, ValueError) as error:
+            self.notify(f"Could not save the theme to {self.config_path}: {error}",
+                        severity="error")
+
+    def open_link(self, url: str) -> None:
+        """Open a link with the configured browser command, or the system's."""
+        if not self.config.browser:
+            self.open_url(url)
+            return
+        template = self.config.browser
+        command = template.replace("{url}", url) if "{url}" in template else f"{template} {url}"
+        try:
+            subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as error:
+            self.notify(f"Could not run the browser command {command!r}: {error}",
+                        severity="error")
+
+    def save_failed(self, error: StoreError) -> None:
+        """Tell the user a change was not saved (the screen stays as it was)."""
+        self.notify(f"Not saved: {error}", title="Library not writable", severity="error",
+                    timeout=10)

@@ -1,0 +1,63 @@
+"""The help screen, generated from the same command definitions as the keys."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from quire.app.commands import COMMANDS
+
+QUERY_LANGUAGE = """\
+Query language
+  words            all must match (the last also as a prefix while typing)
+  "exact phrase"   the words in this order
+  -word -"phrase"  exclude
+  a OR b           either word
+  tag:NAME -tag:NAME   is:bookmarked is:unread is:read is:tagged   has:note
+  year:2024 year:2023..2025   date:>=2025-06-01   upvotes:>10   authors:>50
+  org:NAME  source:hf-text  id:2401.0   sort:relevance|date|upvotes|title|added (sort:-date)
+Longer queries also list papers holding most of the words, after those holding all (in italics).
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key (as remapped), and the query language."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 95%; height: 90%; padding: 1 2;
+                                  background: $panel; border: thick $primary; }
+    """
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        super().__init__()
+        self.keys = keys  # binding id -> keys as the user has them
+
+    def compose(self) -> ComposeResult:
+        """The key table and the query language."""
+        table = Table(box=None, show_header=True, header_style="bold", expand=True)
+        table.add_column("Keys", no_wrap=True)
+        table.add_column("Does")
+        table.add_column("Id (for [keymap])", style="dim", no_wrap=True)
+        group = None
+        for command in COMMANDS:
+            if command.group != group:
+                group = command.group
+                table.add_row(Text(group, style="bold"), "", "")
+            table.add_row(self.keys.get(command.id, command.keys), command.help, command.id)
+        table.add_row("1-9", "Open view 1-9 of the sidebar", "view-1 … view-9")
+        table.add_row("ctrl+p", "Command palette: every command by name", "")
+        with VerticalScroll():
+            yield Static(Text("quire keys", style="bold"))
+            yield Static(table)
+            yield Static(Text("\n" + QUERY_LANGUAGE))
+
+    def action_close(self) -> None:
+        """Back to the papers."""
+        self.dismiss(None)

@@ -1,0 +1,51 @@
+"""The note editor: a multi-line note on a paper, saved to the store."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, TextArea
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """ctrl+s saves, Escape cancels (the note stays as it was)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="note-save"),
+        Binding("escape", "cancel", "Cancel", id="note-cancel"),
+    ]
+    DEFAULT_CSS = """
+    NoteEditor { align: center middle; }
+    NoteEditor > Vertical { width: 80%; max-width: 100; height: 70%; padding: 1 2;
+                            background: $panel; border: thick $primary; }
+    NoteEditor TextArea { height: 1fr; }
+    NoteEditor #note-help { color: $foreground 60%; }
+    """
+
+    def __init__(self, title: str, note: str) -> None:
+        super().__init__()
+        self.paper_title = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        """Title, the text area, the keys."""
+        with Vertical():
+            yield Label(f"Note on {self.paper_title[:70]}")
+            yield TextArea(self.note, id="note-text", soft_wrap=True)
+            yield Label("ctrl+s save · Esc cancel", id="note-help")
+
+    def on_mount(self) -> None:
+        """Start typing at the end of the note."""
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        """Return the text."""
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)

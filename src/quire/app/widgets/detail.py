@@ -1,0 +1,110 @@
+"""The detail pane: the whole paper, its note, and the papers most like it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from quire.models import Paper
+from quire.search.tokenizer import highlight_spans
+
+
+def highlighted(text: str, terms: set[str], prefixes: tuple[str, ...], style: str) -> Text:
+    """``text`` with the search terms styled."""
+    rich = Text(text)
+    for start, end in highlight_spans(text, terms, prefixes):
+        rich.stylize(style, start, end)
+    return rich
+
+
+class DetailPane(VerticalScroll, can_focus=False):
+    """Everything about the paper under the cursor."""
+
+    DEFAULT_CSS = """
+    DetailPane { background: $panel; padding: 0 1; }
+    DetailPane #detail-title { text-style: bold; color: $primary; margin: 1 0 0 0; }
+    DetailPane #detail-meta { color: $foreground 70%; }
+    DetailPane #detail-tags { color: $secondary; }
+    DetailPane #detail-abstract { margin: 1 0 0 0; }
+    DetailPane #detail-note { border-left: thick $accent; padding: 0 1; margin: 1 0 0 0; }
+    DetailPane #detail-similar-label { margin: 1 0 0 0; text-style: bold; color: $foreground 70%; }
+    DetailPane OptionList { height: auto; max-height: 9; border: none; background: $panel; }
+    DetailPane .-hidden { display: none; }
+    """
+
+    class SimilarChosen(Message):
+        """A similar paper was chosen."""
+
+        def __init__(self, pid: int) -> None:
+            super().__init__()
+            self.pid = pid
+
+    def compose(self) -> ComposeResult:
+        """The parts of the pane."""
+        yield Static(id="detail-title")
+        yield Static(id="detail-meta")
+        yield Static(id="detail-tags")
+        yield Static(id="detail-abstract")
+        yield Static(id="detail-note")
+        yield Label("Similar papers", id="detail-similar-label")
+        yield OptionList(id="detail-similar")
+
+    def show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
+             date_format: str) -> None:
+        """Show a paper (or nothing)."""
+        hl = "bold underline " + ("yellow" if self.app.current_theme.dark else "dark_orange3")
+        if paper is None:
+            self.query_one("#detail-title", Static).update("No paper selected")
+            for part in ("meta", "tags", "abstract", "note"):
+                self.query_one(f"#detail-{part}", Static).update("")
+            self.show_similar([])
+            return
+        ann = paper.annotation
+        meta = [paper.published.strftime(date_format) if paper.published else "undated",
+                paper.authors_label or None,
+                paper.org_name if paper.authors or paper.author_count else None,
+                f"▲ {paper.upvotes}" if paper.upvotes is not None else None,
+                f"💬 {paper.comments}" if paper.comments else None,
+                paper.id, ", ".join(paper.sources) or None,
+                ("★ bookmarked" if ann.bookmarked else None),
+                ("read" if ann.read else "unread")]
+        self.query_one("#detail-title", Static).update(
+            highlighted(paper.title, terms, prefixes, hl))
+        self.query_one("#detail-meta", Static).update(" · ".join(m for m in meta if m))
+        extra = []
+        if paper.categories:
+            extra.append(" ".join(paper.categories))
+        if paper.github_repo:
+            extra.append(paper.github_repo)
+        tags = " ".join(f"#{t}" for t in ann.tags)
+        self.query_one("#detail-tags", Static).update(
+            "  ".join(x for x in (tags, *extra) if x))
+        self.query_one("#detail-abstract", Static).update(
+            highlighted(paper.abstract or "(no abstract)", terms, prefixes, hl))
+        note = self.query_one("#detail-note", Static)
+        note.update(ann.note)
+        note.set_class(not ann.note, "-hidden")
+        self.scroll_home(animate=False)
+
+    def show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
+        """List the similar papers: (pid, title, shared terms)."""
+        options = self.query_one("#detail-similar", OptionList)
+        options.clear_options()
+        options.add_options([
+            Option(Text.assemble(title, (f"  {', '.join(shared[:4])}", "dim")), id=str(pid))
+            for pid, title, shared in items
+        ])
+        if items:
+            options.highlighted = 0
+        self.query_one("#detail-similar-label").set_class(not items, "-hidden")
+        options.set_class(not items, "-hidden")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Jump to a similar paper."""
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.SimilarChosen(int(event.option.id)))

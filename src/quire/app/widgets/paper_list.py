@@ -1,0 +1,246 @@
+"""The paper list: a line-API ScrollView that renders only the visible rows.
+
+It holds the result's paper ids (a plain list, any length) and loads row data for the visible
+window on demand, caching it, so 100,000 papers cost no more to draw than 40. Moving the cursor
+refreshes two lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from quire.models import Paper
+from quire.search.tokenizer import highlight_spans
+
+PaperLoader = Callable[[Sequence[int]], list[Paper]]
+PRELOAD = 40  # rows loaded beyond the visible window
+CACHE_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Row:
+    """What one list row shows."""
+
+    pid: int
+    title: str
+    day: str
+    upvotes: str
+    who: str
+    tags: str
+    read: bool
+    bookmarked: bool
+    noted: bool
+
+    @classmethod
+    def from_paper(cls, paper: Paper, date_format: str) -> Row:
+        """Build the row of a paper."""
+        ann = paper.annotation
+        who = (paper.org_name or "") if not paper.authors and not paper.author_count \
+            else paper.authors_label
+        return cls(
+            pid=paper.pid, title=paper.title,
+            day=paper.published.strftime(date_format) if paper.published else "",
+            upvotes=f"▲{paper.upvotes}" if paper.upvotes is not None else "",
+            who=who, tags=" ".join(f"#{t}" for t in ann.tags), read=ann.read,
+            bookmarked=ann.bookmarked, noted=bool(ann.note),
+        )
+
+
+class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
+    """The list of papers in the current view."""
+
+    COMPONENT_CLASSES = {
+        "paper-list--cursor", "paper-list--selected", "paper-list--mark", "paper-list--dim",
+        "paper-list--highlight", "paper-list--tag", "paper-list--partial",
+    }
+    DEFAULT_CSS = """
+    PaperList { background: $surface; }
+    PaperList > .paper-list--cursor { background: $primary 30%; }
+    PaperList:focus > .paper-list--cursor { background: $primary 55%; }
+    PaperList > .paper-list--selected { background: $secondary 25%; }
+    PaperList > .paper-list--mark { color: $accent; text-style: bold; }
+    PaperList > .paper-list--dim { color: $foreground 60%; }
+    PaperList > .paper-list--highlight { color: $accent; text-style: bold underline; }
+    PaperList > .paper-list--tag { color: $secondary; }
+    PaperList > .paper-list--partial { color: $foreground 70%; text-style: italic; }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another paper (or the list emptied)."""
+
+        def __init__(self, pid: int | None) -> None:
+            super().__init__()
+            self.pid = pid
+
+        def can_replace(self, message: Message) -> bool:
+            """A newer cursor move replaces one not yet handled (holding j stays smooth)."""
+            return isinstance(message, PaperList.Highlighted)
+
+    class Opened(Message):
+        """Enter (or a click) on a paper."""
+
+        def __init__(self, pid: int) -> None:
+            super().__init__()
+            self.pid = pid
+
+    def __init__(self, loader: PaperLoader, columns: Sequence[str] = ("date", "upvotes",
+                 "authors", "tags"), date_format: str = "%Y-%m-%d", **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.loader = loader
+        self.columns = tuple(columns)
+        self.date_format = date_format
+        self.pids: list[int] = []
+        self.exact = 0
+        self.terms: set[str] = set()
+        self.prefixes: tuple[str, ...] = ()
+        self.cursor = 0
+        self.selection: set[int] = set()
+        self._rows: dict[int, Row] = {}
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def show(self, pids: list[int], exact: int | None = None, terms: set[str] | None = None,
+             prefixes: tuple[str, ...] = (), keep: int | None = None) -> None:
+        """Show a new result; the cursor goes to ``keep`` if it is there, else to the top."""
+        self.pids = pids
+        self.exact = len(pids) if exact is None else exact
+        self.terms = terms or set()
+        self.prefixes = prefixes
+        self.selection &= set(pids) if len(pids) < 50_000 else self.selection
+        self.cursor = pids.index(keep) if keep is not None and keep in pids[:50_000] else 0
+        self.virtual_size = Size(self.size.width, len(pids))
+        self.scroll_to(y=max(0, self.cursor - self.size.height // 2), animate=False,
+                       immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current_pid))
+
+    @property
+    def current_pid(self) -> int | None:
+        """The paper under the cursor."""
+        return self.pids[self.cursor] if 0 <= self.cursor < len(self.pids) else None
+
+    def forget(self, pids: Sequence[int]) -> None:
+        """Drop cached rows of papers that changed, and redraw."""
+        for pid in pids:
+            self._rows.pop(pid, None)
+        self.refresh()
+
+    def _load(self, start: int) -> None:
+        end = min(len(self.pids), start + self.size.height + PRELOAD)
+        missing = [p for p in self.pids[max(0, start - PRELOAD // 2):end] if p not in self._rows]
+        if not missing:
+            return
+        if len(self._rows) > CACHE_LIMIT:
+            self._rows.clear()
+        for paper in self.loader(missing):
+            self._rows[paper.pid] = Row.from_paper(paper, self.date_format)
+
+    # -- cursor ----------------------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped), scrolling it into view."""
+        if not self.pids:
+            return
+        index = max(0, min(len(self.pids) - 1, index))
+        if index == self.cursor:
+            return
+        old, self.cursor = self.cursor, index
+        self.refresh_line(old)
+        self.refresh_line(index)
+        self.scroll_to_region(Region(0, index, 1, 1), animate=False, immediate=True)
+        self.post_message(self.Highlighted(self.current_pid))
+
+    def action_cursor_down(self) -> None:
+        """Next row."""
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Previous row."""
+        self.move_to(self.cursor - 1)
+
+    def toggle_selected(self) -> None:
+        """Select or unselect the paper under the cursor, then move down."""
+        pid = self.current_pid
+        if pid is None:
+            return
+        self.selection ^= {pid}
+        self.refresh_line(self.cursor)
+        self.move_to(self.cursor + 1)
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = event.y + self.scroll_offset.y
+        if 0 <= index < len(self.pids):
+            if index == self.cursor and event.chain >= 2:
+                self.post_message(self.Opened(self.pids[index]))
+            self.move_to(index)
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one visible row (only visible rows are ever drawn)."""
+        scroll_y = self.scroll_offset.y
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self.pids):
+            return Strip.blank(width, base)
+        pid = self.pids[index]
+        if pid not in self._rows:
+            self._load(scroll_y)
+        row = self._rows.get(pid)
+        if row is None:
+            return Strip([Segment(" (removed)".ljust(width), base)], width)
+        text = self._row_text(row, width, partial=index >= self.exact)
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop_extend(0, width, base)
+        if index == self.cursor:
+            strip = strip.apply_style(self.get_component_rich_style("paper-list--cursor"))
+        elif pid in self.selection:
+            strip = strip.apply_style(self.get_component_rich_style("paper-list--selected"))
+        return strip
+
+    def _row_text(self, row: Row, width: int, partial: bool) -> Text:
+        style = self.get_component_rich_style
+        mark = style("paper-list--mark")
+        dim = style("paper-list--dim")
+        selected = row.pid in self.selection
+        marks = Text.assemble(
+            ("▌" if selected else " ", mark),
+            ("•" if not row.read else " ", mark),
+            ("★" if row.bookmarked else " ", mark),
+            ("✎" if row.noted else " ", dim),
+            " ",
+        )
+        tail = Text()
+        for column in self.columns:
+            if column == "date":
+                tail.append(f" {row.day:>10}", dim)
+            elif column == "upvotes":
+                tail.append(f" {row.upvotes:>5}", dim)
+            elif column == "authors" and width >= 90:
+                tail.append(f" {row.who[:18]:<18}", dim)
+            elif column == "tags" and row.tags and width >= 70:
+                tail.append(" " + row.tags[:24], style("paper-list--tag"))
+        room = max(10, width - marks.cell_len - tail.cell_len - 1)
+        title_style = style("paper-list--partial") if partial else Style()
+        if row.read and not partial:
+            title_style = dim
+        title = Text(row.title, style=title_style)
+        for start, end in highlight_spans(row.title, self.terms, self.prefixes):
+            title.stylize(style("paper-list--highlight"), start, end)
+        title.truncate(room, overflow="ellipsis", pad=True)
+        return Text.assemble(marks, title, " ", tail, no_wrap=True, end="")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the virtual size in step with the widget."""
+        self.virtual_size = Size(event.size.width, len(self.pids))

@@ -1,0 +1,559 @@
+"""The reader driven through Textual's Pilot: every key, views, undo, dialogs, persistence."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, TextArea
+
+from app_support import app_on, library, papers, ready, screen, settle
+from conftest import FIXTURES
+from quire.app.screens.files import ExportDialog, ImportDialog
+from quire.app.screens.help import HelpScreen
+from quire.app.screens.note_editor import NoteEditor
+from quire.app.screens.tag_editor import TagEditor
+from quire.app.screens.theme_picker import ThemePicker
+from quire.app.widgets.detail import DetailPane
+from quire.app.widgets.sidebar import ViewsSidebar
+from quire.store import Library
+
+SIZE = (120, 40)
+
+
+def current(pilot) -> int:  # type: ignore[no-untyped-def]
+    pid = papers(pilot).current_pid
+    assert pid is not None
+    return pid
+
+
+async def test_starts_on_inbox_and_moves(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        plist = papers(pilot)
+        assert len(plist.pids) == 390 and plist.cursor == 0
+        await pilot.press("j", "j", "down")
+        assert plist.cursor == 3
+        await pilot.press("k", "up")
+        assert plist.cursor == 1
+        await pilot.press("G")
+        assert plist.cursor == 389
+        await pilot.press("g")
+        assert plist.cursor == 0
+        await pilot.press("pagedown")
+        assert plist.cursor == plist.size.height - 1
+        await pilot.press("pageup")
+        assert plist.cursor == 0
+        await pilot.press("end", "home")
+        assert plist.cursor == 0
+
+
+async def test_detail_follows_cursor_with_similar_papers(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        detail = screen(pilot).query_one(DetailPane)
+        title = str(detail.query_one("#detail-title").render())
+        assert title == library(pilot).get_paper(current(pilot)).title
+        similar = detail.query_one("#detail-similar", OptionList)
+        assert similar.option_count == 5
+        chosen = int(similar.get_option_at_index(0).id or 0)
+        similar.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert current(pilot) == chosen
+
+
+async def test_search_bar_live_results_and_enter(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"kernel tun")
+        await settle(pilot)
+        plist = papers(pilot)
+        assert library(pilot).get_paper(plist.pids[0]).title.startswith("OS-R1")
+        assert {"kernel", "tun"} <= plist.terms | set(plist.prefixes)
+        await pilot.press("enter")
+        assert app.focused is plist and plist.cursor == 0
+        assert not library(pilot).get_paper(plist.pids[0]).annotation.read  # Enter opens nothing
+        await pilot.press("escape")  # clears the search
+        await settle(pilot)
+        assert len(plist.pids) == 390
+
+
+async def test_bad_query_shows_message_and_still_searches(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"kernel year:abc")
+        await settle(pilot)
+        status = str(screen(pilot).query_one("#search-status").render())
+        assert "year:abc is not a valid year" in status
+        assert papers(pilot).pids
+
+
+async def test_no_results_suggests_removing_a_filter(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"kernel is:bookmarked")
+        await settle(pilot)
+        empty = screen(pilot).query_one("#empty")
+        assert empty.display and "No papers match" in str(empty.render())
+        assert "removing a filter" in str(empty.render())
+
+
+async def test_escape_from_search_returns_to_list(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", "escape")
+        assert app.focused is papers(pilot)
+
+
+async def test_enter_marks_read_unless_configured(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        await pilot.press("enter")
+        assert library(pilot).get_paper(pid).annotation.read
+    app = app_on(tmp_path / "b", mark_read_on_open=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        await pilot.press("enter")
+        assert not library(pilot).get_paper(pid).annotation.read
+
+
+async def test_bookmark_read_and_undo_redo(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        lib = library(pilot)
+        await pilot.press("b")
+        assert lib.get_paper(pid).annotation.bookmarked
+        await pilot.press("r")
+        assert lib.get_paper(pid).annotation.read
+        await pilot.press("u")
+        assert not lib.get_paper(pid).annotation.read
+        assert any("Undid: Marked 1 paper read" in n.message for n in app._notifications)
+        await pilot.press("u")
+        assert not lib.get_paper(pid).annotation.bookmarked
+        await pilot.press("U")
+        assert lib.get_paper(pid).annotation.bookmarked
+        await pilot.press("b")
+        assert not lib.get_paper(pid).annotation.bookmarked
+        await pilot.press("u", "u", "u", "u")
+        assert any("Nothing to undo" in n.message for n in app._notifications)
+
+
+async def test_selection_and_bulk_actions(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        plist = papers(pilot)
+        first, second, third = plist.pids[:3]
+        await pilot.press("space", "space", "space")
+        assert plist.selection == {first, second, third}
+        await pilot.press("b", "r")
+        lib = library(pilot)
+        for pid in (first, second, third):
+            ann = lib.get_paper(pid).annotation
+            assert ann.bookmarked and ann.read
+        await pilot.press("t")
+        await pilot.press(*"batch", "enter")
+        assert dict(lib.tag_counts()) == {"batch": 3}
+        await pilot.press("u")  # one undo takes back the whole bulk tag
+        assert lib.tag_counts() == []
+        await pilot.press("escape")
+        assert plist.selection == set()
+
+
+async def test_tag_editor_adds_removes_and_completes(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lib = library(pilot)
+        pid = current(pilot)
+        lib.add_tags([pid], ["reinforcement-learning"])
+        await pilot.press("t")
+        assert isinstance(app.screen, TagEditor)
+        await pilot.press(*"to-read rein")
+        await pilot.press("right")  # accept the suggestion
+        value = app.screen.query_one(Input).value
+        assert value == "to-read reinforcement-learning"
+        await pilot.press("enter")
+        assert lib.get_paper(pid).annotation.tags == ["reinforcement-learning", "to-read"]
+        await pilot.press("t", *"-to-read", "enter")
+        assert lib.get_paper(pid).annotation.tags == ["reinforcement-learning"]
+        await pilot.press("t", *"nothing", "escape")
+        assert lib.get_paper(pid).annotation.tags == ["reinforcement-learning"]
+        await pilot.press("t", *"bad:tag", "enter")
+        assert lib.get_paper(pid).annotation.tags == ["reinforcement-learning"]
+
+
+async def test_tags_become_views_with_counts(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("t", *"later", "enter")
+        await settle(pilot)
+        sidebar = screen(pilot).query_one(ViewsSidebar)
+        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(sidebar.option_count)]
+        assert any("#later 1" in label for label in labels)
+        await pilot.press("5")
+        await settle(pilot)
+        assert len(papers(pilot).pids) == 1
+
+
+async def test_note_editor_saves_multiline_and_cancels(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteEditor)
+        area = app.screen.query_one(TextArea)
+        area.insert("first line\nsecond line")
+        await pilot.press("ctrl+s")
+        assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
+        await pilot.press("n")
+        app.screen.query_one(TextArea).insert(" more")
+        await pilot.press("escape")
+        assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
+        await pilot.press("u")
+        assert library(pilot).get_paper(pid).annotation.note == ""
+
+
+async def test_views_keys_and_sidebar_toggle(tmp_path: Path) -> None:
+    app = app_on(tmp_path, views=[{"name": "Kernels", "query": "kernel", "key": "5"}])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lib = library(pilot)
+        lib.set_read(lib.all_pids()[:10], True)
+        lib.set_bookmarked(lib.all_pids()[:2], True)
+        await pilot.press("2")
+        await settle(pilot)
+        assert len(papers(pilot).pids) == 390
+        await pilot.press("3")
+        await settle(pilot)
+        assert len(papers(pilot).pids) == 2
+        await pilot.press("1")
+        await settle(pilot)
+        assert len(papers(pilot).pids) == 380
+        await pilot.press("5")
+        await settle(pilot)
+        assert 0 < len(papers(pilot).pids) < 20
+        sidebar = screen(pilot).query_one(ViewsSidebar)
+        assert not sidebar.display  # 120 columns: hidden until asked for
+        await pilot.press("v")
+        assert sidebar.display
+        await pilot.press("v")
+        assert not sidebar.display
+
+
+async def test_for_you_and_similar_views(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert papers(pilot).pids == []
+        assert "bookmark (b)" in str(screen(pilot).query_one("#empty").render())
+        await pilot.press("2", "b")
+        await settle(pilot)
+        seed = current(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert papers(pilot).pids and seed not in papers(pilot).pids
+        await pilot.press("2")
+        await settle(pilot)
+        assert current(pilot) == seed  # a new view starts at its top
+        await pilot.press("m")
+        await settle(pilot)
+        assert papers(pilot).pids[0] == seed and len(papers(pilot).pids) > 5
+        await pilot.press("escape")  # back to the view before
+        await settle(pilot)
+        assert len(papers(pilot).pids) == 390
+
+
+async def test_sort_cycle_and_reverse(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lib = library(pilot)
+        await pilot.press("2", "s")  # date -> upvotes
+        await settle(pilot)
+        votes = [p.upvotes or 0 for p in lib.get_papers(papers(pilot).pids[:5])]
+        assert votes == sorted(votes, reverse=True) and votes[0] > 0
+        await pilot.press("s")  # title
+        await settle(pilot)
+        titles = [p.title.casefold() for p in lib.get_papers(papers(pilot).pids[:20])]
+        assert titles == sorted(titles)
+        await pilot.press("S")
+        await settle(pilot)
+        titles = [p.title.casefold() for p in lib.get_papers(papers(pilot).pids[:20])]
+        assert titles == sorted(titles, reverse=True)
+        assert "sorted by title (reversed)" in str(screen(pilot).query_one("#search-status").render())
+
+
+async def test_open_in_browser_runs_configured_command(tmp_path: Path) -> None:
+    out = tmp_path / "opened.txt"
+    app = app_on(tmp_path, browser=f"sh -c 'echo $0 > {out}' {{url}}")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        title = library(pilot).get_paper(current(pilot)).title
+        await pilot.press("o")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if out.exists() and out.read_text().strip():
+                break
+        opened = out.read_text().strip()
+        assert opened.startswith("https://huggingface.co/papers?q=")
+        assert title.split()[0].rstrip(":") in opened
+
+
+async def test_copy_citation(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        title = library(pilot).get_paper(current(pilot)).title
+        await pilot.press("c")
+        assert app.clipboard.startswith("@misc{") and title in app.clipboard
+
+
+async def test_export_current_view(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    target = tmp_path / "out" / "kernel.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"kernel", "enter", "e")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.click("#fmt-markdown")
+        field = app.screen.query_one(Input)
+        assert field.value.endswith(".md")  # the suffix follows the format
+        field.value = str(target)
+        field.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        text = target.read_text(encoding="utf-8")
+        assert text.startswith("# Papers") and "OS-R1" in text
+        assert text.count("\n## ") == len(papers(pilot).pids)
+
+
+async def test_import_with_progress(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        assert isinstance(app.screen, ImportDialog)
+        app.screen.query_one(Input).value = str(FIXTURES / "arxiv.atom")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library(pilot).count() == 392
+        assert any("2 added" in n.message for n in app._notifications)
+        await pilot.press("2", "slash", *"graph neural networks made-up")
+        await settle(pilot)
+        assert library(pilot).get_paper(papers(pilot).pids[0]).arxiv_id == "2206.01234"
+
+
+async def test_import_failure_is_reported_and_nothing_kept(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{")
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        app.screen.query_one(Input).value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library(pilot).count() == 390
+        assert any(str(bad) in n.message and n.severity == "error" for n in app._notifications)
+
+
+async def test_theme_picker_saves_choice(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+t")
+        assert isinstance(app.screen, ThemePicker)
+        options = app.screen.query_one(OptionList)
+        target = next(i for i in range(options.option_count)
+                      if options.get_option_at_index(i).id == "quire-light")
+        options.highlighted = target
+        await pilot.pause()
+        assert app.theme == "quire-light"  # previewed
+        await pilot.press("enter")
+        await pilot.pause()
+    saved = tomllib.loads((tmp_path / "config.toml").read_text())
+    assert saved["theme"] == "quire-light"
+
+
+async def test_theme_picker_escape_reverts(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+t", "down", "down", "escape")
+        await pilot.pause()
+        assert app.theme == "quire-dark"
+    assert not (tmp_path / "config.toml").exists()
+
+
+async def test_broken_user_theme_reported_once(tmp_path: Path) -> None:
+    themes = tmp_path / "themes"
+    themes.mkdir(parents=True)
+    (themes / "bad.toml").write_text('name = "bad"\nprimary = "not-a-colour"\n')
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#ff0000"\ndark = false\n')
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        problems = [n for n in app._notifications if n.title == "Theme problems"]
+        assert len(problems) == 1 and "bad.toml: primary" in problems[0].message
+        assert "mine" in app.available_themes and "bad" not in app.available_themes
+        assert "textual-dark" in app.available_themes
+
+
+async def test_help_lists_remapped_keys(tmp_path: Path) -> None:
+    app = app_on(tmp_path, keymap={"bookmark": "B"})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.keys["bookmark"] == "B"
+        await pilot.press("escape")
+        pid = current(pilot)
+        await pilot.press("b")
+        assert not library(pilot).get_paper(pid).annotation.bookmarked
+        await pilot.press("B")
+        assert library(pilot).get_paper(pid).annotation.bookmarked
+
+
+async def test_command_palette_runs_commands(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        await pilot.press("ctrl+p", *"Bookmark")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library(pilot).get_paper(pid).annotation.bookmarked
+
+
+async def test_empty_library_welcome_and_sample_key(tmp_path: Path) -> None:
+    app = app_on(tmp_path, empty=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        empty = screen(pilot).query_one("#empty")
+        assert empty.display and "Welcome to quire" in str(empty.render())
+        await pilot.press("L")
+        for _ in range(100):
+            await settle(pilot)
+            if library(pilot).count() == 390 and papers(pilot).pids:
+                break
+        assert library(pilot).count() == 390
+        assert len(papers(pilot).pids) == 390 and not empty.display
+
+
+async def test_narrow_terminal_switches_panes(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await ready(pilot)
+        main = screen(pilot)
+        assert main.has_class("-narrow")
+        detail = main.query_one(DetailPane)
+        assert not detail.display or detail.region.width == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main.has_class("-detail-open") and detail.region.width > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not main.has_class("-detail-open")
+
+
+async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await ready(pilot)
+        assert screen(pilot).has_class("-too-small")
+        assert screen(pilot).query_one("#too-small").region.width > 0
+
+
+async def test_quit(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app._exit_renderables == [] or app.return_code in (0, None)
+
+
+async def test_work_survives_a_restart(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        await pilot.press("b", "t", *"keep", "enter", "n")
+        app.screen.query_one(TextArea).insert("my note")
+        await pilot.press("ctrl+s")
+    app.library.close()
+    again = Library(tmp_path / "library.sqlite3")
+    ann = again.get_paper(pid).annotation
+    assert ann.bookmarked and ann.tags == ["keep"] and ann.note == "my note"
+    again.close()
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert papers(pilot).pids == [pid]
+
+
+async def test_unwritable_store_keeps_screen_and_says_so(tmp_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    app = app_on(tmp_path)
+    blocker = sqlite3.connect(tmp_path / "library.sqlite3", timeout=0, isolation_level=None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        app.library._conn.execute("PRAGMA busy_timeout = 50")
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            await pilot.press("b")
+        finally:
+            blocker.execute("ROLLBACK")
+        assert any(n.severity == "error" and "Not saved" in n.message for n in app._notifications)
+        assert not library(pilot).get_paper(pid).annotation.bookmarked
+        assert app.is_running and threading.main_thread().is_alive()
+        await pilot.press("b")  # works again once the lock is gone
+        assert library(pilot).get_paper(pid).annotation.bookmarked
+    blocker.close()
+
+
+def test_bad_config_exits_2_before_drawing(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    from quire.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('theme = 3\nmark_read_on_opn = true\n[keymap]\nbokmark = "B"\n')
+    assert main(["--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "theme: Input should be a valid string" in err
+    assert "unknown key 'mark_read_on_opn' (did you mean 'mark_read_on_open'?)" in err
+    config.write_text('[keymap]\nbokmark = "B"\n')
+    assert main(["--config", str(config)]) == 2
+    assert "unknown key 'keymap.bokmark' (did you mean 'bookmark'?)" in capsys.readouterr().err
+    config.write_text("theme = \n")
+    assert main(["--config", str(config)]) == 2
+    assert "invalid TOML" in capsys.readouterr().err and "line 1" in capsys.readouterr().err + \
+        "line 1"
