@@ -7,7 +7,7 @@ first generates candidates (postings and filter masks, vectorised), then scores 
 
 from __future__ import annotations
 
-import json
+import ctypes
 import math
 import sqlite3
 import threading
@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -27,9 +28,11 @@ from quire.store import Library
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
 MAX_PREFIX_EXPANSION = 40
+SCORED_EXPANSIONS = 8  # a prefix matches all its expansions but scores by the commonest
 PARTIAL_MIN_WORDS = 3  # queries this long also list papers holding most of their words
 PARTIAL_SHARE = 0.5
 NO_DATE = -(2**31)
+BUILD_BATCH = 2000
 Mask = npt.NDArray[np.bool_]
 
 
@@ -39,11 +42,16 @@ class SearchResult:
 
     query: Query
     pids: list[int]
-    scores: dict[int, float] = field(default_factory=dict)
+    score_values: list[float] = field(default_factory=list)  # aligned with pids, if scored
     terms: set[str] = field(default_factory=set)  # query terms that matched, prefixes expanded
     prefixes: tuple[str, ...] = ()
     sort: str = "date"
     exact: int = 0  # the first ``exact`` papers hold every word; the rest hold most of them
+
+    @cached_property
+    def scores(self) -> dict[int, float]:
+        """BM25 score of each paper (empty for filter-only queries)."""
+        return dict(zip(self.pids, self.score_values, strict=False))
 
     @property
     def partial(self) -> int:
@@ -83,13 +91,15 @@ class _Column:
         self.fill = fill
         self.size = 0
 
-    def put(self, slot: int, value: int) -> None:
-        if slot >= len(self.data):
-            grown = np.full(max(len(self.data) * 2, slot + 1), self.fill, dtype=np.int64)
+    def put(self, slots: list[int], values: list[int]) -> None:
+        """Set the values of these slots (slots may lie past the end: the column grows)."""
+        end = max(slots) + 1
+        if end > len(self.data):
+            grown = np.full(max(len(self.data) * 2, end), self.fill, dtype=np.int64)
             grown[: len(self.data)] = self.data
             self.data = grown
-        self.data[slot] = value
-        self.size = max(self.size, slot + 1)
+        self.data[slots] = values
+        self.size = max(self.size, end)
 
     def view(self) -> npt.NDArray[np.int64]:
         return self.data[: self.size]
@@ -111,13 +121,14 @@ class SearchIndex:
         self.sources: list[str] = []
         self.tags: dict[str, set[int]] = {}
         self.slot_tags: list[tuple[str, ...]] = []
-        cols = ("published", "added", "upvotes", "authors", "bookmarked", "read", "note",
+        cols = ("pid", "published", "added", "upvotes", "authors", "bookmarked", "read", "note",
                 "abstract", "code", "tagged")
         self.cols: dict[str, _Column] = {
             name: _Column(NO_DATE if name == "published" else -1) for name in cols
         }
         self._vocab_sorted: list[str] | None = None
         self._title_rank: npt.NDArray[np.int64] | None = None
+        self._orders: dict[str, npt.NDArray[np.int64]] = {}  # sort key -> every slot, in order
 
     # -- building and keeping current ------------------------------------------------------
 
@@ -135,18 +146,24 @@ class SearchIndex:
         if rev == self.rev:
             return 0
         removed = self.library.removed_since(self.rev)
-        rows = self.library.index_rows(since_rev=self.rev)
         changed = 0
         with self.lock:
             touched: set[str] = set()
             for pid in removed:
                 touched |= self._retire(pid)
-            for row in rows:
-                touched |= self._retire(row["pid"])
-                touched |= self._add(row)
-                changed += 1
-                if progress is not None and changed % 5000 == 0:
+            for batch in self.library.index_rows(since_rev=self.rev, batch=BUILD_BATCH):
+                documents = []
+                for row in batch:
+                    touched |= self._retire(row["pid"])
+                    documents.append(self._terms(row))
+                slots = self.bm25.add_documents(documents)
+                self._remember(batch, slots)
+                for terms in documents:
+                    touched.update(terms)
+                changed += len(batch)
+                if progress is not None:
                     progress(changed)
+            self.bm25.flush()
             changed += len(removed)
             if changed > 200 or self.bm25.average_idf == 0.0:
                 self.bm25.refresh_idf()
@@ -154,14 +171,20 @@ class SearchIndex:
                 self.bm25.refresh_idf(touched)
             self._vocab_sorted = None
             self._title_rank = None
+            self._orders = {}
+            # Worked out here, in the refresh worker, so no keystroke ever pays for them.
+            for key in ("date", "upvotes", "title", "added"):
+                self.ordered_slots(key)
             self.rev = rev
+        if changed > 1000:
+            _return_free_memory()
         return changed
 
     def _retire(self, pid: int) -> set[str]:
         slot = self.slot_of.pop(pid, None)
         if slot is None:
             return set()
-        terms = {self._term(t) for t in self.bm25.slot_terms[slot]}
+        terms = {self._term(t) for t in self.bm25.slot_term_ids(slot)}
         self.bm25.retire(slot)
         for tag in self.slot_tags[slot]:
             self.tags.get(tag, set()).discard(slot)
@@ -170,40 +193,47 @@ class SearchIndex:
     def _term(self, tid: int) -> str:
         return self.bm25.terms[tid]
 
-    def _add(self, row: sqlite3.Row) -> set[str]:
-        authors = json.loads(row["authors"] or "[]")
-        keywords = json.loads(row["keywords"] or "[]")
-        tags = tuple((row["tags"] or "").split())
-        title_terms = index_terms(row["title"])
-        terms = title_terms * TITLE_WEIGHT
-        for text in (row["abstract"] or "", " ".join(authors), row["org_name"] or "",
-                     row["org_handle"] or "", " ".join(keywords), row["note"]):
+    @staticmethod
+    def _terms(row: sqlite3.Row) -> list[str]:
+        """The document BM25 sees: title words count thrice, tags twice."""
+        terms = index_terms(row["title"]) * TITLE_WEIGHT
+        for text in (row["abstract"], row["authors_text"], row["org_name"], row["org_handle"],
+                     row["keywords_text"], row["note"]):
             if text:
                 terms += index_terms(text)
-        for tag in tags:
+        for tag in (row["tags"] or "").split():
             terms += index_terms(tag) * TAG_WEIGHT
-        slot = self.bm25.add_document(terms)
-        self.slot_of[row["pid"]] = slot
-        self.pids.append(row["pid"])
-        self.titles.append(fold(row["title"]))
-        self.ids.append(row["arxiv_id"] or row["short_id"])
-        self.orgs.append(fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}"))
-        self.sources.append(row["sources"] or "")
-        self.slot_tags.append(tags)
-        for tag in tags:
-            self.tags.setdefault(tag, set()).add(slot)
-        added = datetime.fromisoformat(row["added"]).timestamp()
-        count = row["author_count"] if row["author_count"] is not None else (len(authors) or -1)
-        values = {
-            "published": _day(row["published"]), "added": int(added),
-            "upvotes": row["upvotes"] if row["upvotes"] is not None else -1,
-            "authors": count, "bookmarked": int(row["bookmarked"]), "read": int(row["read"]),
-            "note": int(bool(row["note"])), "abstract": int(bool(row["abstract"])),
-            "code": int(bool(row["github_repo"])), "tagged": int(bool(tags)),
-        }
-        for name, value in values.items():
-            self.cols[name].put(slot, value)
-        return set(terms)
+        return terms
+
+    def _remember(self, rows: list[sqlite3.Row], slots: list[int]) -> None:
+        """Keep what filters and sorting need about each paper, one column write per batch."""
+        values: dict[str, list[int]] = {name: [] for name in self.cols}
+        for row, slot in zip(rows, slots, strict=True):
+            tags = tuple((row["tags"] or "").split())
+            self.slot_of[row["pid"]] = slot
+            self.pids.append(row["pid"])
+            self.titles.append(fold(row["title"]))
+            self.ids.append(row["arxiv_id"] or row["short_id"])
+            self.orgs.append(fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}"))
+            self.sources.append(row["sources"] or "")
+            self.slot_tags.append(tags)
+            for tag in tags:
+                self.tags.setdefault(tag, set()).add(slot)
+            values["pid"].append(row["pid"])
+            values["published"].append(_day(row["published"]))
+            values["added"].append(int(datetime.fromisoformat(row["added"]).timestamp()))
+            values["upvotes"].append(row["upvotes"] if row["upvotes"] is not None else -1)
+            values["authors"].append(row["author_count"] if row["author_count"] is not None
+                                     else -1)
+            values["bookmarked"].append(int(row["bookmarked"]))
+            values["read"].append(int(row["read"]))
+            values["note"].append(int(bool(row["note"])))
+            values["abstract"].append(int(bool(row["abstract"])))
+            values["code"].append(int(bool(row["github_repo"])))
+            values["tagged"].append(int(bool(tags)))
+        if slots:
+            for name, column in values.items():
+                self.cols[name].put(slots, column)
 
     @property
     def size(self) -> int:
@@ -254,31 +284,58 @@ class SearchIndex:
             partial = mask & ~full & (matched >= math.ceil(wanted * PARTIAL_SHARE))
         else:
             partial = np.zeros_like(mask)
-        slots = np.flatnonzero(full | partial)
+        keep = full | partial
         phrase_alts = [a for c in query.clauses for a in c if a.phrase] + \
                       [a for a in query.excluded if a.phrase]
-        if phrase_alts and len(slots):
-            slots = self._check_phrases(query, slots)
+        if phrase_alts and keep.any():
+            checked = self._check_phrases(query, np.flatnonzero(keep))
+            keep = np.zeros_like(keep)
+            keep[checked] = True
         sort = query.sort or ("relevance" if query.has_words else "date")
+        scores: npt.NDArray[np.float64] | None
+        if sort == "relevance":
+            slots = np.flatnonzero(keep)
+            scores = self._score(score_groups, slots)
+            order = self._order_scored(slots, scores, partial[slots].astype(np.int64),
+                                       query.reverse)
+            ordered, scores = slots[order], scores[order]
+        else:
+            # A precomputed order filtered by the mask: O(papers), no sort per query.
+            ordered = self.ordered_slots(sort)
+            if query.reverse:
+                ordered = ordered[::-1]
+            ordered = ordered[keep[ordered]]
+            is_partial = partial[ordered]
+            if is_partial.any():
+                ordered = np.concatenate([ordered[~is_partial], ordered[is_partial]])
+            scores = self._score(score_groups, ordered) if query.has_words else None
+        exact = int(len(ordered) - partial[ordered].sum())
+        if limit:
+            ordered = ordered[:limit]
+            scores = scores[:limit] if scores is not None else None
+        pids: list[int] = self.cols["pid"].view()[ordered].tolist()
+        return SearchResult(query, pids, scores.tolist() if scores is not None else [], terms,
+                            tuple(prefixes), sort, exact=min(exact, len(pids)))
+
+    def _score(self, groups: list[list[str]], slots: npt.NDArray[np.int64]
+               ) -> npt.NDArray[np.float64]:
+        """BM25 of the candidates; each group (a word, or a prefix's words) scores as its best."""
         scores = np.zeros(len(slots))
-        for group in score_groups if query.has_words else []:
+        for group in groups:
             if len(group) == 1:
                 scores += self.bm25.get_batch_scores(group, slots)
             else:
-                scores += np.max([self.bm25.get_batch_scores([t], slots) for t in group], axis=0)
-        tier = partial[slots].astype(np.int64)
-        order = self._order(slots, scores, sort, query.reverse, tier)
-        exact = int(len(slots) - tier.sum())
-        if limit:
-            order = order[:limit]
-        ordered = slots[order]
-        pids = [self.pids[s] for s in ordered.tolist()]
-        score_map = ({self.pids[s]: float(v) for s, v in zip(ordered.tolist(),
-                                                               scores[order].tolist(),
-                                                               strict=True)}
-                     if query.has_words else {})
-        return SearchResult(query, pids, score_map, terms, tuple(prefixes), sort,
-                            exact=min(exact, len(pids)))
+                best = self.most_common(group, SCORED_EXPANSIONS)
+                scores += np.max([self.bm25.get_batch_scores([t], slots) for t in best], axis=0)
+        return scores
+
+    def most_common(self, terms: list[str], count: int) -> list[str]:
+        """The ``count`` terms held by most papers (the exact word always kept first)."""
+        if len(terms) <= count:
+            return terms
+        df = self.bm25.df
+        rest = sorted(terms[1:], key=lambda t: -int(df[self.bm25.vocab[t]]))
+        return [terms[0], *rest[:count - 1]]
 
     def _alt_mask(self, alt: Alternative) -> tuple[Mask, list[str]]:
         mask = self._alive().copy()
@@ -299,8 +356,8 @@ class SearchIndex:
     def expand_prefix(self, prefix: str) -> list[str]:
         """Indexed terms starting with ``prefix`` (the exact term first, then the most common)."""
         if self._vocab_sorted is None:
-            self._vocab_sorted = sorted(t for t, tid in self.bm25.vocab.items()
-                                        if self.bm25.df[tid] > 0)
+            live = np.flatnonzero(self.bm25.df > 0).tolist()
+            self._vocab_sorted = sorted(self.bm25.terms[t] for t in live)
         vocab = self._vocab_sorted
         start = bisect_left(vocab, prefix)
         found: list[str] = []
@@ -310,7 +367,7 @@ class SearchIndex:
             found.append(term)
         if len(found) > MAX_PREFIX_EXPANSION:
             df = self.bm25.df
-            found.sort(key=lambda t: -df[self.bm25.vocab[t]])
+            found.sort(key=lambda t: -int(df[self.bm25.vocab[t]]))
             found = found[:MAX_PREFIX_EXPANSION]
         if prefix in found:
             found.remove(prefix)
@@ -366,30 +423,35 @@ class SearchIndex:
                 keep.append(slot)
         return np.asarray(keep, dtype=np.int64)
 
-    def _order(self, slots: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], sort: str,
-               reverse: bool, tier: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        cols = {k: c.view() for k, c in self.cols.items()}
-        published = cols["published"][slots]
-        added = cols["added"][slots]
-        # Newest first by publication date; undated papers come after every dated one
-        # (NO_DATE is the smallest value), newest added first among themselves.
-        dated = published
-        if sort == "relevance":
-            keys: tuple[npt.NDArray[np.generic], ...] = (-dated, -scores)
-        elif sort == "upvotes":
-            keys = (-dated, -cols["upvotes"][slots])
-        elif sort == "title":
-            keys = (self.title_rank()[slots],)
-        elif sort == "added":
-            keys = (-dated, -added)
-        else:
-            keys = (-added, -dated)
-        order: npt.NDArray[np.int64] = np.lexsort(keys)
+    def _order_scored(self, slots: npt.NDArray[np.int64], scores: npt.NDArray[np.float64],
+                      tier: npt.NDArray[np.int64], reverse: bool) -> npt.NDArray[np.int64]:
+        """Best score first (newest first among equals); full matches before partial ones."""
+        published = self.cols["published"].view()[slots]
+        order: npt.NDArray[np.int64] = np.lexsort((-published, -scores))
         if reverse:
             order = order[::-1]
-        # Full matches always precede partial ones, whatever the order within each tier.
         stable: npt.NDArray[np.int64] = order[np.argsort(tier[order], kind="stable")]
         return stable
+
+    def ordered_slots(self, sort: str) -> npt.NDArray[np.int64]:
+        """Every slot in ``sort`` order, computed once per change of the library."""
+        cached = self._orders.get(sort)
+        if cached is not None:
+            return cached
+        cols = {k: c.view() for k, c in self.cols.items()}
+        published, added = cols["published"], cols["added"]
+        # Newest first by publication date; undated papers come after every dated one
+        # (NO_DATE is the smallest value), newest added first among themselves.
+        if sort == "upvotes":
+            order = np.lexsort((-published, -cols["upvotes"]))
+        elif sort == "title":
+            order = np.argsort(self.title_rank(), kind="stable")
+        elif sort == "added":
+            order = np.lexsort((-published, -added))
+        else:
+            order = np.lexsort((-added, -published))
+        self._orders[sort] = order.astype(np.int64)
+        return self._orders[sort]
 
     def title_rank(self) -> npt.NDArray[np.int64]:
         """Each slot's position in title order (computed once per change, for sorting)."""
@@ -413,8 +475,8 @@ class SearchIndex:
         """The paper's terms that best tell it apart: high tf·idf, shared with some other paper."""
         weights: list[tuple[str, float]] = []
         ceiling = max(2, int(self.bm25.live_docs * 0.2))
-        for tid in self.bm25.slot_terms[slot]:
-            df = self.bm25.df[tid]
+        for tid in self.bm25.slot_term_ids(slot):
+            df = int(self.bm25.df[tid])
             term = self._term(tid)
             if df < 2 or df > ceiling or len(term) < 3 or term.isdigit():
                 continue
@@ -422,6 +484,15 @@ class SearchIndex:
             weights.append((term, weight))
         weights.sort(key=lambda tw: (-tw[1], tw[0]))
         return weights[:count]
+
+
+def _return_free_memory() -> None:
+    """Hand memory freed by a large build back to the OS (glibc keeps it otherwise)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
 
 
 def _contains(sequence: list[str], phrase: tuple[str, ...]) -> bool:

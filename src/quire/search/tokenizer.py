@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 
 # A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
@@ -35,10 +36,14 @@ STOP_WORDS = frozenset([
 ])
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
-    """Case-fold and strip accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Case-fold and strip accents (combining marks after NFKD decomposition)."""
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 @lru_cache(maxsize=200_000)
@@ -71,19 +76,47 @@ def iter_tokens(text: str) -> Iterator[tuple[int, int, str]]:
             yield match.start(), match.end(), term
 
 
+_CACHE_LIMIT = 400_000
+
+
+_FAST_TOKEN = re.compile(r"\w[\w\-^.+/']*")
+_TRAILING = "-^./'+"
+
+
+def _terms_of(raw: str) -> tuple[str, ...]:
+    # The fast scan may take trailing joiners ("end.", "gpt-"): trim them, but keep "c++".
+    if raw[-1] in _TRAILING and not raw.endswith("++"):
+        raw = raw.rstrip(_TRAILING) or raw
+    if not _TOKEN.fullmatch(raw):  # e.g. "a--b": index each proper token inside it
+        return tuple(chain.from_iterable(_terms_of(t) for t in _TOKEN.findall(raw)))
+    terms: list[str] = []
+    term = normalise_token(raw)
+    if term is not None:
+        terms.append(term)
+    if not raw.isalnum() and "_" not in raw:
+        for part in _PART.findall(raw):
+            if part != raw and (sub := normalise_token(part)) is not None and sub != term:
+                terms.append(sub)
+    return tuple(terms)
+
+
+class _TermsOf(dict[str, tuple[str, ...]]):
+    """raw token -> the terms it indexes as, computed on first sight (lookups stay in C)."""
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        if len(self) > _CACHE_LIMIT:
+            self.clear()
+        terms = self[raw] = _terms_of(raw)
+        return terms
+
+
+_TERMS_OF = _TermsOf()
+
+
 def index_terms(text: str) -> list[str]:
     """Terms to index for ``text``: every token, plus the parts of compound tokens."""
-    terms: list[str] = []
-    for match in _TOKEN.finditer(text):
-        raw = match.group()
-        term = normalise_token(raw)
-        if term is not None:
-            terms.append(term)
-        if not raw.isalnum() and "_" not in raw:
-            for part in _PART.findall(raw):
-                if part != raw and (sub := normalise_token(part)) is not None and sub != term:
-                    terms.append(sub)
-    return terms
+    # Fold the whole text once; each distinct raw token is normalised once and remembered.
+    return list(chain.from_iterable(map(_TERMS_OF.__getitem__, _FAST_TOKEN.findall(fold(text)))))
 
 
 def query_terms(text: str) -> list[str]:

@@ -376,12 +376,17 @@ class Library:
             + "ORDER BY p.published IS NULL, p.published DESC, p.added DESC, p.pid")
         return [int(row[0]) for row in rows]
 
-    def index_rows(self, since_rev: int = 0) -> Iterator[sqlite3.Row]:
-        """Papers changed after ``since_rev`` with everything the search index needs, in one scan."""
+    def index_rows(self, since_rev: int = 0, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
+        """Papers changed after ``since_rev``, with what the search index needs, in batches.
+
+        Read through a connection of its own (WAL lets it run beside writers), streamed, so
+        indexing 100,000 papers neither holds every abstract in memory nor blocks the UI's writes.
+        """
         sql = (
-            "SELECT p.pid, p.arxiv_id, p.short_id, p.title, p.abstract, p.authors, p.author_count,"
-            " p.org_name, p.org_handle, p.published, p.upvotes, p.added, p.rev, p.keywords,"
-            " p.github_repo,"
+            "SELECT p.pid, p.arxiv_id, p.short_id, p.title, p.abstract, p.author_count,"
+            " (SELECT group_concat(value, ' ') FROM json_each(p.authors)) AS authors_text,"
+            " (SELECT group_concat(value, ' ') FROM json_each(p.keywords)) AS keywords_text,"
+            " p.org_name, p.org_handle, p.published, p.upvotes, p.added, p.rev, p.github_repo,"
             " coalesce(a.bookmarked, 0) AS bookmarked, coalesce(a.read, 0) AS read,"
             " coalesce(a.note, '') AS note,"
             " (SELECT group_concat(tag, ' ') FROM tags t WHERE t.pid = p.pid) AS tags,"
@@ -389,10 +394,16 @@ class Library:
             "   AS sources"
             " FROM papers p LEFT JOIN annotations a ON a.pid = p.pid WHERE p.rev > ?"
         )
-        with self._lock:
-            cursor = self._conn.execute(sql, (since_rev,))
-            rows = cursor.fetchall()
-        yield from rows
+        reader = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10.0)
+        reader.row_factory = sqlite3.Row
+        try:
+            cursor = reader.execute(sql, (since_rev,))
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"{self.path}: cannot read the library: {error}") from error
+        finally:
+            reader.close()
 
     def texts(self, pids: Sequence[int]) -> dict[int, str]:
         """Title and abstract of each paper, as one text (for phrase checks)."""
