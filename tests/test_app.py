@@ -487,6 +487,26 @@ async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
         assert screen(pilot).query_one("#too-small").region.width > 0
 
 
+async def test_changes_from_another_process_appear(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = current(pilot)
+        other = Library(tmp_path / "library.sqlite3")  # as `quire bookmark` from a shell would
+        other.set_bookmarked([pid], True)
+        other.add_tags([pid], ["from-shell"])
+        other.close()
+        for _ in range(40):  # the app looks every 2 s
+            await pilot.pause(0.1)
+            if app.index is not None and app.index.rev == library(pilot).current_rev():
+                break
+        await settle(pilot)
+        assert papers(pilot)._rows[pid].bookmarked
+        await pilot.press("3")
+        await settle(pilot)
+        assert papers(pilot).pids == [pid]
+
+
 async def test_quit(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

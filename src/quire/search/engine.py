@@ -427,7 +427,8 @@ class SearchIndex:
                       tier: npt.NDArray[np.int64], reverse: bool) -> npt.NDArray[np.int64]:
         """Best score first (newest first among equals); full matches before partial ones."""
         published = self.cols["published"].view()[slots]
-        order: npt.NDArray[np.int64] = np.lexsort((-published, -scores))
+        pid = self.cols["pid"].view()[slots]
+        order: npt.NDArray[np.int64] = np.lexsort((pid, -published, -scores))
         if reverse:
             order = order[::-1]
         stable: npt.NDArray[np.int64] = order[np.argsort(tier[order], kind="stable")]
@@ -439,17 +440,19 @@ class SearchIndex:
         if cached is not None:
             return cached
         cols = {k: c.view() for k, c in self.cols.items()}
-        published, added = cols["published"], cols["added"]
+        published, added, pid = cols["published"], cols["added"], cols["pid"]
         # Newest first by publication date; undated papers come after every dated one
         # (NO_DATE is the smallest value), newest added first among themselves.
+        # The last tie-breaker is the paper id, as in Library.all_pids, so the list does not
+        # reshuffle when the index takes over from the store.
         if sort == "upvotes":
-            order = np.lexsort((-published, -cols["upvotes"]))
+            order = np.lexsort((pid, -added, -published, -cols["upvotes"]))
         elif sort == "title":
-            order = np.argsort(self.title_rank(), kind="stable")
+            order = np.lexsort((pid, self.title_rank()))
         elif sort == "added":
-            order = np.lexsort((-published, -added))
+            order = np.lexsort((pid, -published, -added))
         else:
-            order = np.lexsort((-added, -published))
+            order = np.lexsort((pid, -added, -published))
         self._orders[sort] = order.astype(np.int64)
         return self._orders[sort]
 

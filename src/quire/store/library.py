@@ -393,6 +393,7 @@ class Library:
             " (SELECT group_concat(DISTINCT source) FROM paper_sources s WHERE s.pid = p.pid)"
             "   AS sources"
             " FROM papers p LEFT JOIN annotations a ON a.pid = p.pid WHERE p.rev > ?"
+            " ORDER BY p.pid"
         )
         reader = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10.0)
         reader.row_factory = sqlite3.Row

@@ -48,6 +48,7 @@ WIDE = 150
 MIN_SIZE = (60, 12)
 SEARCH_DELAY = 0.08  # seconds of typing pause before a query runs
 DETAIL_DELAY = 0.03
+EXTERNAL_CHECK = 2.0  # seconds between looks for changes made by other quire processes
 
 
 class MainScreen(Screen[None]):
@@ -104,6 +105,26 @@ class MainScreen(Screen[None]):
         self._layout(self.size.width, self.size.height)
         self._show_views()
         self._first_paint()
+        self.set_interval(EXTERNAL_CHECK, self.check_for_changes)
+
+    def check_for_changes(self) -> None:
+        """Catch up with changes another quire process made (one tiny query when there are none)."""
+        index = self.quire.index
+        if index is not None and self.quire.library.current_rev() != index.rev:
+            self._catch_up()
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def _catch_up(self) -> None:
+        index = self.quire.index
+        if index is not None and index.refresh():
+            self.app.call_from_thread(self._reload)
+
+    def _reload(self) -> None:
+        papers = self.query_one(PaperList)
+        papers.forget(papers.cached_pids())
+        self._show_views()
+        self._update_detail()
+        self.run_query()
 
     def _first_paint(self) -> None:
         library = self.quire.library

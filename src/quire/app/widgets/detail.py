@@ -48,8 +48,8 @@ class DetailPane(VerticalScroll, can_focus=False):
         yield Static(id="detail-title")
         yield Static(id="detail-meta")
         yield Static(id="detail-tags")
-        yield Static(id="detail-abstract")
         yield Static(id="detail-note")
+        yield Static(id="detail-abstract")
         yield Label("Similar papers", id="detail-similar-label")
         yield OptionList(id="detail-similar")
 

@@ -129,6 +129,10 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         """The paper under the cursor."""
         return self.pids[self.cursor] if 0 <= self.cursor < len(self.pids) else None
 
+    def cached_pids(self) -> list[int]:
+        """Papers whose rows are cached (all of them may need redrawing after outside changes)."""
+        return list(self._rows)
+
     def forget(self, pids: Sequence[int]) -> None:
         """Drop cached rows of papers that changed, and redraw."""
         for pid in pids:
@@ -201,16 +205,19 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             return Strip([Segment(" (removed)".ljust(width), base)], width)
         text = self._row_text(row, width, partial=index >= self.exact)
-        segments = list(text.render(self.app.console))
-        strip = Strip(segments).crop_extend(0, width, base)
+        text.stylize_before(base)  # the widget's colours under every part of the row
+        over = None
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("paper-list--cursor"))
+            over = self.get_component_rich_style("paper-list--cursor", partial=True)
         elif pid in self.selection:
-            strip = strip.apply_style(self.get_component_rich_style("paper-list--selected"))
-        return strip
+            over = self.get_component_rich_style("paper-list--selected", partial=True)
+        segments = Segment.apply_style(text.render(self.app.console), post_style=over)
+        return Strip(segments).crop_extend(0, width, base + over if over else base)
 
     def _row_text(self, row: Row, width: int, partial: bool) -> Text:
-        style = self.get_component_rich_style
+        def style(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
         mark = style("paper-list--mark")
         dim = style("paper-list--dim")
         selected = row.pid in self.selection
