@@ -157,7 +157,7 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     assert library.current_rev() >= 1
     library.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:

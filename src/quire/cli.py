@@ -11,17 +11,19 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from quire import __version__, locations
 from quire.config import Config, ConfigError, config_toml, load_config, save_config
-from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers
+from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser loads lazily
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
-from quire.search import SearchIndex, SearchResult, similar_papers
 from quire.search.query import SORT_KEYS
 from quire.store import Library, StoreError
+
+if TYPE_CHECKING:
+    from quire.search import SearchIndex, SearchResult
 
 
 class CommandError(Exception):
@@ -112,6 +114,8 @@ class Context:
     @property
     def index(self) -> SearchIndex:
         if self._index is None:
+            from quire.search import SearchIndex  # numpy and rank-bm25: only for commands that search
+
             self._index = SearchIndex.build(self.library)
         return self._index
 
@@ -266,6 +270,8 @@ def cmd_show(ctx: Context) -> int:
 
 
 def cmd_similar(ctx: Context) -> int:
+    from quire.search import similar_papers
+
     pid = ctx.resolve(ctx.args.id)
     found = similar_papers(ctx.index, pid, limit=ctx.args.limit)
     papers = {p.pid: p for p in ctx.library.get_papers([n.pid for n in found])}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import shlex
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -14,9 +16,11 @@ from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
 from quire.app.themes import load_themes
 from quire.config import Config, update_config_file
-from quire.search import SearchIndex
 from quire.store import Library, StoreError
 from quire.undo import UndoStack
+
+if TYPE_CHECKING:
+    from quire.search import SearchIndex
 
 FALLBACK_THEME = "quire-dark"
 
@@ -70,16 +74,23 @@ class QuireApp(App[int]):
                         f"({self.sample_imported} papers from Hugging Face Daily Papers). "
                         "Press i to import your own.", title="Welcome", timeout=10)
         self.push_screen(MainScreen())
-        self.build_index()
+        # After the first paint: the build's thread would otherwise compete with it for the GIL.
+        self.call_after_refresh(self.build_index)
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
         """Index the library off the UI thread; the list works from the store meanwhile."""
+        from quire.search import SearchIndex  # numpy and rank-bm25 load here, not at start-up
+
         index = SearchIndex.build(self.library)
         self.call_from_thread(self._index_ready, index)
 
     def _index_ready(self, index: SearchIndex) -> None:
         self.index = index
+        # The index's many long-lived objects need never be scanned by the cyclic GC again;
+        # otherwise its full collections show up as pauses while paging.
+        gc.collect()
+        gc.freeze()
         from quire.app.screens.main import MainScreen
 
         for screen in self.screen_stack:

@@ -8,12 +8,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-
-from bibtexparser.entrypoint import write_string
-from bibtexparser.library import Library
-from bibtexparser.model import Block, Entry, Field
+from typing import TYPE_CHECKING
 
 from quire.models import Paper
+
+if TYPE_CHECKING:
+    from bibtexparser.model import Entry
 
 EXPORT_FORMATS = ("bibtex", "markdown", "json", "csv")
 SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv"}
@@ -44,6 +44,8 @@ def _brace(text: str) -> str:
 
 def to_bibtex_entry(paper: Paper, key: str | None = None) -> Entry:
     """One paper as a BibTeX entry in arXiv's own ``@misc`` shape, plus quire's tags as keywords."""
+    from bibtexparser.model import Entry, Field  # loaded on first export, not at start-up
+
     fields = [Field("title", "{" + _brace(paper.title) + "}")]
     if paper.authors:
         fields.append(Field("author", " and ".join(_brace(a) for a in paper.authors)))
@@ -66,6 +68,10 @@ def to_bibtex_entry(paper: Paper, key: str | None = None) -> Entry:
 
 def to_bibtex(papers: Sequence[Paper]) -> str:
     """Papers as a BibTeX file; citation keys are made unique with a, b, c suffixes."""
+    from bibtexparser.entrypoint import write_string
+    from bibtexparser.library import Library
+    from bibtexparser.model import Block
+
     used: dict[str, int] = {}
     entries: list[Block] = []
     for paper in papers:

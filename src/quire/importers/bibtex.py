@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from bibtexparser.entrypoint import parse_string
 from pydantic import ValidationError
 
 from quire.importers.arxiv_snapshot import untex
@@ -58,6 +57,8 @@ def _arxiv(fields: dict[str, str]) -> tuple[str, str | None] | None:
 
 def read_bibtex(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
     """Yield one record per BibTeX entry; broken entries are skipped with their line."""
+    from bibtexparser.entrypoint import parse_string  # loaded on first BibTeX import
+
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = parse_string(text)
     for block in library.failed_blocks:

@@ -1,8 +1,32 @@
-"""Search: tokenizer, query parser, BM25 engine, similar papers and "for you"."""
+"""Search: tokenizer, query parser, BM25 engine, similar papers and "for you".
 
-from quire.search.engine import Neighbour, SearchIndex, SearchResult
-from quire.search.query import Query, parse_query
-from quire.search.similar import for_you, similar_papers
+The engine needs numpy and rank-bm25; they load on first use of these names (PEP 562), so
+importing the light parts (``quire.search.query``, ``quire.search.tokenizer``) stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from quire.search.engine import Neighbour, SearchIndex, SearchResult
+    from quire.search.query import Query, parse_query
+    from quire.search.similar import for_you, similar_papers
+
+_WHERE = {
+    "Neighbour": "quire.search.engine", "SearchIndex": "quire.search.engine",
+    "SearchResult": "quire.search.engine", "Query": "quire.search.query",
+    "parse_query": "quire.search.query", "for_you": "quire.search.similar",
+    "similar_papers": "quire.search.similar",
+}
 
 __all__ = ["Neighbour", "Query", "SearchIndex", "SearchResult", "for_you", "parse_query",
            "similar_papers"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the engine the first time one of its names is used."""
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'quire.search' has no attribute {name!r}")

@@ -31,22 +31,21 @@ from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
 from quire.app.widgets.sidebar import View, ViewsSidebar
-from quire.export import export_papers, to_bibtex
 from quire.files import write_atomic
 from quire.importers import ImportFailure, import_path, iter_import_files
 from quire.models import Annotation, Paper
-from quire.search import SearchResult, for_you, similar_papers
 from quire.search.query import parse_query
 from quire.store import StoreError
 
 if TYPE_CHECKING:
     from quire.app.quire_app import QuireApp
+    from quire.search import SearchResult
 
 SORTS = ("date", "upvotes", "title", "added", "relevance")
 NARROW = 100
 WIDE = 150
 MIN_SIZE = (60, 12)
-SEARCH_DELAY = 0.08  # seconds of typing pause before a query runs
+SEARCH_DELAY = 0.01  # coalesces a burst (a paste); a query takes a few ms, so no longer wait
 DETAIL_DELAY = 0.03
 EXTERNAL_CHECK = 2.0  # seconds between looks for changes made by other quire processes
 
@@ -248,8 +247,12 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, text: str, view: View, serial: int) -> None:
+        from quire.search import SearchResult, for_you, similar_papers
+
         index = self.quire.index
         assert index is not None
+        if serial != self._query_serial:
+            return  # typed over while waiting: a newer query supersedes this one
         index.refresh()  # catch up with changes from other processes (one tiny query if none)
         query = parse_query(text)
         if view.special == "for-you":
@@ -267,6 +270,10 @@ class MainScreen(Screen[None]):
     def _apply_result(self, result: SearchResult, serial: int) -> None:
         if serial != self._query_serial:
             return  # a newer query is on its way
+        with self.app.batch_update():
+            self._show_result(result)
+
+    def _show_result(self, result: SearchResult) -> None:
         papers = self.query_one(PaperList)
         # New view or new words: start at the top. Re-sorting or a refresh: stay on the paper.
         keep = self._keep if self._keep is not None else \
@@ -349,6 +356,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="similar")
     def _load_similar(self, pid: int) -> None:
+        from quire.search import similar_papers
+
         index = self.quire.index
         if index is None:
             return
@@ -590,6 +599,8 @@ class MainScreen(Screen[None]):
         paper = self._current()
         if paper is None:
             return
+        from quire.export import to_bibtex
+
         self.app.copy_to_clipboard(to_bibtex([paper]))
         self.notify(f"Copied BibTeX for {paper.title[:50]}")
 
@@ -608,6 +619,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="export")
     def _export(self, pids: list[int], fmt: str, path: Path) -> None:
+        from quire.export import export_papers
+
         try:
             text = export_papers(self.quire.library.get_papers(pids), fmt)
             write_atomic(path, text)

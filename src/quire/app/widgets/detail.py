@@ -55,7 +55,12 @@ class DetailPane(VerticalScroll, can_focus=False):
 
     def show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
              date_format: str) -> None:
-        """Show a paper (or nothing)."""
+        """Show a paper (or nothing), repainting once for all its parts."""
+        with self.app.batch_update():
+            self._show(paper, terms, prefixes, date_format)
+
+    def _show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
+              date_format: str) -> None:
         hl = "bold underline " + ("yellow" if self.app.current_theme.dark else "dark_orange3")
         if paper is None:
             self.query_one("#detail-title", Static).update("No paper selected")
@@ -92,7 +97,13 @@ class DetailPane(VerticalScroll, can_focus=False):
 
     def show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
         """List the similar papers: (pid, title, shared terms)."""
+        with self.app.batch_update():
+            self._show_similar(items)
+
+    def _show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
         options = self.query_one("#detail-similar", OptionList)
+        if not items and not options.option_count:
+            return
         options.clear_options()
         options.add_options([
             Option(Text.assemble(title, (f"  {', '.join(shared[:4])}", "dim")), id=str(pid))

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -25,6 +25,31 @@ from quire.search.tokenizer import highlight_spans
 PaperLoader = Callable[[Sequence[int]], list[Paper]]
 PRELOAD = 40  # rows loaded beyond the visible window
 CACHE_LIMIT = 4000
+STRIP_CACHE = 2000
+
+
+def _fit(pieces: list[Segment], room: int, pad_style: Style) -> list[Segment]:
+    """Cut the title's pieces to ``room`` cells (with an ellipsis), or pad them to it."""
+    out: list[Segment] = []
+    used = 0
+    total = sum(cell_len(p.text) for p in pieces)
+    limit = room if total <= room else room - 1
+    for piece in pieces:
+        width = cell_len(piece.text)
+        if used + width <= limit:
+            out.append(piece)
+            used += width
+            continue
+        cut = set_cell_size(piece.text, limit - used)
+        out.append(Segment(cut, piece.style))
+        used += cell_len(cut)
+        break
+    if total > room:
+        out.append(Segment("…", pad_style))
+        used += 1
+    if used < room:
+        out.append(Segment(" " * (room - used), pad_style))
+    return out
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.selection: set[int] = set()
         self._rows: dict[int, Row] = {}
+        self._strips: dict[tuple[int, int, bool, bool, bool], Strip] = {}
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -113,6 +139,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
              prefixes: tuple[str, ...] = (), keep: int | None = None) -> None:
         """Show a new result; the cursor goes to ``keep`` if it is there, else to the top."""
         self.pids = pids
+        self._strips.clear()
         self.exact = len(pids) if exact is None else exact
         self.terms = terms or set()
         self.prefixes = prefixes
@@ -137,6 +164,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         """Drop cached rows of papers that changed, and redraw."""
         for pid in pids:
             self._rows.pop(pid, None)
+        self._strips.clear()
         self.refresh()
 
     def _load(self, start: int) -> None:
@@ -178,6 +206,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         if pid is None:
             return
         self.selection ^= {pid}
+        self._strips.clear()
         self.refresh_line(self.cursor)
         self.move_to(self.cursor + 1)
 
@@ -191,62 +220,82 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     # -- rendering ---------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        """Draw one visible row (only visible rows are ever drawn)."""
+        """Draw one visible row (only visible rows are ever drawn; finished rows are cached)."""
         scroll_y = self.scroll_offset.y
         index = scroll_y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar
         base = self.rich_style
         if index >= len(self.pids):
             return Strip.blank(width, base)
         pid = self.pids[index]
+        state = (pid, width, index == self.cursor, pid in self.selection, index >= self.exact)
+        cached = self._strips.get(state)
+        if cached is not None:
+            return cached
         if pid not in self._rows:
             self._load(scroll_y)
         row = self._rows.get(pid)
         if row is None:
             return Strip([Segment(" (removed)".ljust(width), base)], width)
-        text = self._row_text(row, width, partial=index >= self.exact)
-        text.stylize_before(base)  # the widget's colours under every part of the row
         over = None
-        if index == self.cursor:
+        if state[2]:
             over = self.get_component_rich_style("paper-list--cursor", partial=True)
-        elif pid in self.selection:
+        elif state[3]:
             over = self.get_component_rich_style("paper-list--selected", partial=True)
-        segments = Segment.apply_style(text.render(self.app.console), post_style=over)
-        return Strip(segments).crop_extend(0, width, base + over if over else base)
+        segments = self._row_segments(row, width, partial=state[4], base=base)
+        if over is not None:
+            segments = list(Segment.apply_style(segments, post_style=over))
+        strip = Strip(segments).crop_extend(0, width, base + over if over else base)
+        if len(self._strips) > STRIP_CACHE:
+            self._strips.clear()
+        self._strips[state] = strip
+        return strip
 
-    def _row_text(self, row: Row, width: int, partial: bool) -> Text:
+    def _row_segments(self, row: Row, width: int, partial: bool, base: Style) -> list[Segment]:
+        """The row as segments, built directly (Rich's Text machinery costs ~10x more)."""
         def style(name: str) -> Style:
-            return self.get_component_rich_style(name, partial=True)
+            return base + self.get_component_rich_style(name, partial=True)
 
-        mark = style("paper-list--mark")
-        dim = style("paper-list--dim")
-        selected = row.pid in self.selection
-        marks = Text.assemble(
-            ("▌" if selected else " ", mark),
-            ("•" if not row.read else " ", mark),
-            ("★" if row.bookmarked else " ", mark),
-            ("✎" if row.noted else " ", dim),
-            " ",
-        )
-        tail = Text()
+        mark, dim = style("paper-list--mark"), style("paper-list--dim")
+        head = [
+            Segment("▌" if row.pid in self.selection else " ", mark),
+            Segment("•" if not row.read else " ", mark),
+            Segment("★" if row.bookmarked else " ", mark),
+            Segment("✎" if row.noted else " ", dim),
+            Segment(" ", base),
+        ]
+        tail: list[Segment] = []
         for column in self.columns:
             if column == "date":
-                tail.append(f" {row.day:>10}", dim)
+                tail.append(Segment(f" {row.day:>10}", dim))
             elif column == "upvotes":
-                tail.append(f" {row.upvotes:>5}", dim)
+                tail.append(Segment(f" {row.upvotes:>5}", dim))
             elif column == "authors" and width >= 90:
-                tail.append(f" {row.who[:18]:<18}", dim)
+                tail.append(Segment(f" {row.who[:18]:<18}", dim))
             elif column == "tags" and row.tags and width >= 70:
-                tail.append(" " + row.tags[:24], style("paper-list--tag"))
-        room = max(10, width - marks.cell_len - tail.cell_len - 1)
-        title_style = style("paper-list--partial") if partial else Style()
-        if row.read and not partial:
-            title_style = dim
-        title = Text(row.title, style=title_style)
+                tail.append(Segment(" " + row.tags[:24], style("paper-list--tag")))
+        tail_width = sum(cell_len(s.text) for s in tail)
+        room = max(10, width - 5 - tail_width - 1)
+        title_style = style("paper-list--partial") if partial else (dim if row.read else base)
+        lit = style("paper-list--highlight")
+        pieces: list[Segment] = []
+        position = 0
         for start, end in highlight_spans(row.title, self.terms, self.prefixes):
-            title.stylize(style("paper-list--highlight"), start, end)
-        title.truncate(room, overflow="ellipsis", pad=True)
-        return Text.assemble(marks, title, " ", tail, no_wrap=True, end="")
+            if start > position:
+                pieces.append(Segment(row.title[position:start], title_style))
+            pieces.append(Segment(row.title[start:end], title_style + lit))
+            position = end
+        if position < len(row.title):
+            pieces.append(Segment(row.title[position:], title_style))
+        return [*head, *_fit(pieces, room, title_style), Segment(" ", base), *tail]
+
+    def on_mount(self) -> None:
+        """Cached rows carry the theme's colours: drop them when the theme changes."""
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self, _theme: str) -> None:
+        self._strips.clear()
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep the virtual size in step with the widget."""
