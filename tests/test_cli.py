@@ -252,3 +252,15 @@ def test_newer_library_refused(tmp_path: Path) -> None:
     conn.close()
     run = Run("--data-dir", str(data), "list")
     assert run.code == 1 and "newer than this quire understands" in run.err
+
+
+def test_readme_lists_every_key_and_command() -> None:
+    """The README's keys table and command list stay true to the code."""
+    from quire.app.commands import COMMANDS
+    from quire.cli import COMMANDS as CLI_COMMANDS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"`{command.id}`" in readme, command.id
+    for name in CLI_COMMANDS:
+        assert f"quire {name}" in readme, name
