@@ -577,3 +577,18 @@ def test_bad_config_exits_2_before_drawing(tmp_path: Path, capsys: pytest.Captur
     assert main(["--config", str(config)]) == 2
     assert "invalid TOML" in capsys.readouterr().err and "line 1" in capsys.readouterr().err + \
         "line 1"
+
+
+async def test_first_start_imports_the_sample_and_says_so(tmp_path: Path) -> None:
+    from quire.app import make_app
+    from quire.config import Config
+
+    app = make_app(Config(), data_dir=tmp_path / "fresh", config_path=tmp_path / "c.toml")
+    assert app.library.count() == 390
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        welcome = [n for n in app._notifications if n.title == "Welcome"]
+        assert welcome and "imported its sample library (390 papers" in welcome[0].message
+        assert len(papers(pilot).pids) == 390
+    again = make_app(Config(), data_dir=tmp_path / "fresh", config_path=tmp_path / "c.toml")
+    assert again.sample_imported == 0  # only a brand-new library gets the sample

@@ -264,3 +264,20 @@ def test_readme_lists_every_key_and_command() -> None:
         assert f"`{command.id}`" in readme, command.id
     for name in CLI_COMMANDS:
         assert f"quire {name}" in readme, name
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a terminal: quire then draws a progress bar on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_shows_progress_on_a_terminal_only() -> None:
+    out, tty = io.StringIO(), _Terminal()
+    assert main(["import", str(FIXTURES / "snapshot.jsonl")], out=out, err=tty) == 0
+    assert "importing snapshot.jsonl" in tty.getvalue()
+    piped_out, piped_err = io.StringIO(), io.StringIO()
+    assert main(["import", str(FIXTURES / "arxiv.atom")], out=piped_out, err=piped_err) == 0
+    assert piped_err.getvalue() == ""  # piped: no bar, nothing but the summary on stdout
+    assert "(arxiv-atom): 2 added" in piped_out.getvalue()

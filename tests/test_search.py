@@ -249,3 +249,10 @@ def test_for_you(seeded: Library) -> None:
     seeded.set_read([found[0].pid], True)
     index.refresh()
     assert found[0].pid not in [n.pid for n in for_you(index, limit=10)]
+
+
+def test_one_letter_is_not_a_prefix(small: Library) -> None:
+    index = SearchIndex.build(small)
+    result = index.search("r")
+    assert result.pids == [] and result.prefixes == ()
+    assert index.search("re").prefixes == ("re",)

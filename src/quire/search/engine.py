@@ -28,6 +28,7 @@ from quire.store import Library
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
 MAX_PREFIX_EXPANSION = 40
+MIN_PREFIX = 2  # shortest word that also matches as a prefix
 SCORED_EXPANSIONS = 8  # a prefix matches all its expansions but scores by the commonest
 PARTIAL_MIN_WORDS = 3  # queries this long also list papers holding most of their words
 PARTIAL_SHARE = 0.5
@@ -158,8 +159,9 @@ class SearchIndex:
                     documents.append(self._terms(row))
                 slots = self.bm25.add_documents(documents)
                 self._remember(batch, slots)
-                for terms in documents:
-                    touched.update(terms)
+                if self.rev:  # a full build recomputes every idf anyway
+                    for terms in documents:
+                        touched.update(terms)
                 changed += len(batch)
                 if progress is not None:
                     progress(changed)
@@ -269,7 +271,7 @@ class SearchIndex:
                 else:
                     score_groups += [[t] for t in expanded]
                 terms.update(expanded)
-                if alt.prefix:
+                if alt.prefix and len(alt.terms[-1]) >= MIN_PREFIX:
                     prefixes.append(alt.terms[-1])
             matched += clause_mask
         for alt in query.excluded:
@@ -341,7 +343,8 @@ class SearchIndex:
         mask = self._alive().copy()
         used: list[str] = []
         for position, term in enumerate(alt.terms):
-            if alt.prefix and position == len(alt.terms) - 1:
+            # One letter says too little to expand (it would match most of the library).
+            if alt.prefix and position == len(alt.terms) - 1 and len(term) >= MIN_PREFIX:
                 expansions = self.expand_prefix(term)
                 term_mask = np.zeros_like(mask)
                 for word in expansions:
