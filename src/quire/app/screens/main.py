@@ -45,7 +45,6 @@ SORTS = ("date", "upvotes", "title", "added", "relevance")
 NARROW = 100
 WIDE = 150
 MIN_SIZE = (60, 12)
-SEARCH_DELAY = 0.01  # coalesces a burst (a paste); a query takes a few ms, so no longer wait
 DETAIL_DELAY = 0.03
 EXTERNAL_CHECK = 2.0  # seconds between looks for changes made by other quire processes
 
@@ -65,7 +64,6 @@ class MainScreen(Screen[None]):
         self.result: SearchResult | None = None
         self.similar_source: int | None = None
         self._query_serial = 0
-        self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._keep: int | None = None  # put the cursor on this paper in the next result
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
@@ -226,10 +224,10 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search-input")
     def _typed(self) -> None:
+        # Every keystroke queries at once: a query takes milliseconds, and a query overtaken
+        # by a newer one drops out (serial check) before it touches the index.
         self._to_top = True
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        self._search_timer = self.set_timer(SEARCH_DELAY, self.run_query)
+        self.run_query()
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
