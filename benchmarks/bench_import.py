@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,15 +43,12 @@ def main() -> None:
         child(Path(args.child[0]), Path(args.child[1]))
         return
     sys.path.insert(0, str(HERE))
-    from generate import write_snapshot
+    from generate import measure_in_child, write_snapshot
 
     print(f"{'papers':>8} {'seconds':>8} {'papers/s':>9} {'peak RSS MB':>12} {'import +MB':>10}")
     for size in args.sizes:
         snapshot = write_snapshot(OUT / f"snapshot-{size}.jsonl", size)
-        with tempfile.TemporaryDirectory() as data:
-            done = subprocess.run([sys.executable, __file__, "--child", str(snapshot), data],
-                                  capture_output=True, text=True, check=True)
-        row = json.loads(done.stdout)
+        row = measure_in_child(__file__, snapshot)
         print(f"{row['added']:>8} {row['seconds']:>8.2f} {row['added'] / row['seconds']:>9.0f} "
               f"{row['peak_rss_mb']:>12.0f} {row['import_growth_mb']:>10.0f}")
 

@@ -14,9 +14,7 @@ import gc
 import json
 import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -102,14 +100,11 @@ def main() -> None:
         child(Path(args.child[0]), Path(args.child[1]))
         return
     sys.path.insert(0, str(HERE))
-    from generate import write_snapshot
+    from generate import measure_in_child, write_snapshot
 
     for size in args.sizes:
         snapshot = write_snapshot(OUT / f"snapshot-{size}.jsonl", size)
-        with tempfile.TemporaryDirectory() as data:
-            done = subprocess.run([sys.executable, __file__, "--child", str(snapshot), data],
-                                  capture_output=True, text=True, check=True)
-        row = json.loads(done.stdout)
+        row = measure_in_child(__file__, snapshot)
         print(f"{row['papers']} papers: index built in {row['build_s']:.2f} s, "
               f"+{row['resident_mb']:.0f} MB resident after, +{row['index_mb']:.0f} MB at peak")
         for kind, figures in row["results"].items():

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import random
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from quire.importers.base import ParseContext
 from quire.importers.hf_text import read_hf_text
@@ -57,6 +61,16 @@ def snapshot_lines(count: int, seed: int = 7) -> Iterator[str]:
             "versions": [{"version": "v1", "created": day.strftime("%a, %d %b %Y 10:00:00 GMT")}],
             "update_date": day.isoformat(), "authors_parsed": [list(a) for a in authors],
         }, ensure_ascii=False)
+
+
+def measure_in_child(script: str, snapshot: Path) -> dict[str, Any]:
+    """Run ``script --child SNAPSHOT DATA`` in a fresh process with an empty data folder and
+    return the JSON it prints, so each measurement starts from a clean process."""
+    with tempfile.TemporaryDirectory() as data:
+        done = subprocess.run([sys.executable, script, "--child", str(snapshot), data],
+                              capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def write_snapshot(path: Path, count: int) -> Path:

@@ -209,11 +209,6 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             value = math.log(self.corpus_size - freq + 0.5) - math.log(freq + 0.5)
             self.idf[term] = value if value >= 0 else eps
 
-    @property
-    def dead_slots(self) -> int:
-        """How many retired documents still occupy postings."""
-        return len(self.lengths) - self.live_docs
-
     # postings access -------------------------------------------------------------------------
 
     def _postings_of(self, tid: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]:

@@ -504,8 +504,3 @@ def _return_free_memory() -> None:
 def _contains(sequence: list[str], phrase: tuple[str, ...]) -> bool:
     width = len(phrase)
     return any(tuple(sequence[i:i + width]) == phrase for i in range(len(sequence) - width + 1))
-
-
-def score_floor(value: float) -> float:
-    """Round a score for display (three decimals)."""
-    return math.floor(value * 1000) / 1000
