@@ -592,3 +592,10 @@ async def test_first_start_imports_the_sample_and_says_so(tmp_path: Path) -> Non
         assert len(papers(pilot).pids) == 390
     again = make_app(Config(), data_dir=tmp_path / "fresh", config_path=tmp_path / "c.toml")
     assert again.sample_imported == 0  # only a brand-new library gets the sample
+
+
+def test_help_shows_keys_as_people_read_them() -> None:
+    from quire.app.screens.help import key_label
+
+    assert key_label("slash") == "/" and key_label("j,down") == "j ↓"
+    assert key_label("escape,question_mark") == "Esc ?"

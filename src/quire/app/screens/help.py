@@ -25,6 +25,16 @@ Longer queries also list papers holding most of the words, after those holding a
 """
 
 
+KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter",
+             "space": "Space", "down": "↓", "up": "↑", "pagedown": "PgDn", "pageup": "PgUp",
+             "home": "Home", "end": "End"}
+
+
+def key_label(keys: str) -> str:
+    """``slash,escape`` as a person reads it: ``/ Esc``."""
+    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key (as remapped), and the query language."""
 
@@ -50,7 +60,8 @@ class HelpScreen(ModalScreen[None]):
             if command.group != group:
                 group = command.group
                 table.add_row(Text(group, style="bold"), "", "")
-            table.add_row(self.keys.get(command.id, command.keys), command.help, command.id)
+            table.add_row(key_label(self.keys.get(command.id, command.keys)), command.help,
+                          command.id)
         table.add_row("1-9", "Open view 1-9 of the sidebar", "view-1 … view-9")
         table.add_row("ctrl+p", "Command palette: every command by name", "")
         with VerticalScroll():
