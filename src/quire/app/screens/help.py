@@ -54,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("Keys", no_wrap=True)
         table.add_column("Does")
-        table.add_column("Id (for [keymap])", style="dim", no_wrap=True)
+        table.add_column(Text("Id (for [keymap])"), style="dim", no_wrap=True)
         group = None
         for command in COMMANDS:
             if command.group != group:
