@@ -511,9 +511,11 @@ async def test_quit(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
+        assert app.is_running
         await pilot.press("q")
         await pilot.pause()
-    assert app._exit_renderables == [] or app.return_code in (0, None)
+        assert not app.is_running  # q ended the app
+    assert app.return_code == 0
 
 
 async def test_work_survives_a_restart(tmp_path: Path) -> None:
@@ -599,3 +601,21 @@ def test_help_shows_keys_as_people_read_them() -> None:
 
     assert key_label("slash") == "/" and key_label("j,down") == "j ↓"
     assert key_label("escape,question_mark") == "Esc ?"
+
+
+async def test_selection_keeps_only_papers_still_listed(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        plist = papers(pilot)
+        await pilot.press("2", "slash", *"kernel tuning", "enter")
+        await settle(pilot)
+        kernel = plist.pids[0]
+        await pilot.press("space")
+        assert plist.selection == {kernel}
+        await pilot.press("slash", "escape", "escape")  # clear the search: All again
+        await settle(pilot)
+        assert plist.selection == {kernel} and plist.index_of(kernel) is not None
+        await pilot.press("slash", *"diffusion")
+        await settle(pilot)
+        assert plist.index_of(kernel) is None and plist.selection == set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -28,8 +29,6 @@ def untex(text: str) -> str:
     """Turn ``M\\"uller`` or ``{\\'e}`` into plain Unicode; leave other TeX alone."""
     if "\\" not in text:
         return text
-    import unicodedata
-
     text = _TEX_ACCENT.sub(
         lambda m: unicodedata.normalize("NFC", m.group(2) + _ACCENTS[m.group(1)]), text
     )
@@ -107,7 +106,6 @@ def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
     with handle:
         total = ctx.path.stat().st_size
         done = 0
-        seen = 0
         for number, raw in enumerate(handle, start=1):
             done += len(raw)
             if ctx.on_progress is not None and number % PROGRESS_EVERY == 0:
@@ -137,7 +135,6 @@ def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
                 why = describe_validation(error) if isinstance(error, ValidationError) else error
                 ctx.skip(where, str(why))
                 continue
-            seen += 1
             yield record
         if ctx.on_progress is not None:
             ctx.on_progress(total, total)

@@ -546,13 +546,12 @@ class Library:
 
 
 def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Paper:
-    keys = row.keys()
     data: dict[str, Any] = {name: row[name] for name in SCALAR_FIELDS}
     for name in LIST_FIELDS:
         data[name] = json.loads(row[name] or "[]")
     annotation = Annotation(
-        bookmarked=bool(row["bookmarked"]) if "bookmarked" in keys and row["bookmarked"] else False,
-        read=bool(row["read"]) if row["read"] else False,
+        bookmarked=bool(row["bookmarked"]),  # NULL (no annotation row yet) is False
+        read=bool(row["read"]),
         note=row["note"] or "",
         read_at=row["read_at"],
         bookmarked_at=row["bookmarked_at"],

@@ -7,7 +7,7 @@ ranking and sorting happen in the core's search index, in a worker, latest query
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote_plus
@@ -35,12 +35,14 @@ from quire.files import write_atomic
 from quire.importers import ImportFailure, import_path, iter_import_files
 from quire.models import Annotation, Paper
 from quire.search.query import parse_query
-from quire.store import StoreError
+from quire.store import Library, StoreError
 
 if TYPE_CHECKING:
     from quire.app.quire_app import QuireApp
     from quire.search import SearchResult
 
+# Writes one annotation change for these papers; returns the annotations as they were (for undo).
+AnnotationWrite = Callable[[Library, list[int]], dict[int, Annotation]]
 SORTS = ("date", "upvotes", "title", "added", "relevance")
 NARROW = 100
 WIDE = 150
@@ -371,8 +373,9 @@ class MainScreen(Screen[None]):
     @on(DetailPane.SimilarChosen)
     def _similar_chosen(self, event: DetailPane.SimilarChosen) -> None:
         papers = self.query_one(PaperList)
-        if event.pid in papers.pids[:100_000]:
-            papers.move_to(papers.pids.index(event.pid))
+        row = papers.index_of(event.pid)
+        if row is not None:
+            papers.move_to(row)
         else:
             self._keep = event.pid  # the similar view's result will put the cursor on it
             self.action_similar()
@@ -452,16 +455,14 @@ class MainScreen(Screen[None]):
     def _targets(self) -> list[int]:
         papers = self.query_one(PaperList)
         if papers.selection:
-            return [p for p in papers.pids if p in papers.selection] \
-                if len(papers.pids) < 200_000 else sorted(papers.selection)
+            return sorted(papers.selection)
         return [papers.current_pid] if papers.current_pid is not None else []
 
-    def _change(self, pids: Sequence[int], description: str,
-                write: object) -> bool:
+    def _change(self, pids: Sequence[int], description: str, write: AnnotationWrite) -> bool:
         """Write an annotation change now, record it for undo, redraw; report failures."""
         library = self.quire.library
         try:
-            before = write(library, list(pids))  # type: ignore[operator]
+            before = write(library, list(pids))
             self.quire.undo_stack.record(description, before)
         except StoreError as error:
             self.quire.save_failed(error)
@@ -515,8 +516,8 @@ class MainScreen(Screen[None]):
             return
         current = Counter(t for a in self._annotations(pids).values() for t in a.tags)
         known = [t for t, _ in self.quire.library.tag_counts()]
-        subject = _count(pids) if len(pids) > 1 else \
-            (self._current().title[:50] if self._current() else "paper")  # type: ignore[union-attr]
+        paper = self._current()
+        subject = _count(pids) if len(pids) > 1 or paper is None else paper.title[:50]
 
         def done(change: TagChange | None) -> None:
             if change is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,9 +11,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+if TYPE_CHECKING:
+    from quire.app.quire_app import QuireApp
+
 
 class ThemePicker(ModalScreen[str | None]):
     """Every registered theme, quire's first."""
+
+    @property
+    def quire(self) -> QuireApp:
+        """The app, typed."""
+        return cast("QuireApp", self.app)
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="theme-cancel")]
     DEFAULT_CSS = """
@@ -34,7 +44,7 @@ class ThemePicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         """Start on the current theme; moving through the list only previews."""
-        self.app.previewing_theme = True  # type: ignore[attr-defined]
+        self.quire.previewing_theme = True
         options = self.query_one(OptionList)
         if self.original in self.names:
             options.highlighted = self.names.index(self.original)
@@ -47,14 +57,14 @@ class ThemePicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Keep the theme (and save it)."""
-        self.app.previewing_theme = False  # type: ignore[attr-defined]
+        self.quire.previewing_theme = False
         if event.option.id:
             self.app.theme = event.option.id
-            self.app.save_theme(event.option.id)  # type: ignore[attr-defined]
+            self.quire.save_theme(event.option.id)
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
         """Back to the theme in use before, saving nothing."""
         self.app.theme = self.original
-        self.app.previewing_theme = False  # type: ignore[attr-defined]
+        self.quire.previewing_theme = False
         self.dismiss(None)

@@ -132,6 +132,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         self.selection: set[int] = set()
         self._rows: dict[int, Row] = {}
         self._strips: dict[tuple[int, int, bool, bool, bool], Strip] = {}
+        self._positions: dict[int, int] | None = None
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -143,13 +144,22 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         self.exact = len(pids) if exact is None else exact
         self.terms = terms or set()
         self.prefixes = prefixes
-        self.selection &= set(pids) if len(pids) < 50_000 else self.selection
-        self.cursor = pids.index(keep) if keep is not None and keep in pids[:50_000] else 0
+        self._positions = None
+        if self.selection:  # keep only selected papers this result still shows
+            self.selection = {p for p in self.selection if self.index_of(p) is not None}
+        found = self.index_of(keep) if keep is not None else None
+        self.cursor = found if found is not None else 0
         self.virtual_size = Size(self.size.width, len(pids))
         self.scroll_to(y=max(0, self.cursor - self.size.height // 2), animate=False,
                        immediate=True)
         self.refresh()
         self.post_message(self.Highlighted(self.current_pid))
+
+    def index_of(self, pid: int) -> int | None:
+        """The row showing ``pid``, if any (a map built once per result, on first need)."""
+        if self._positions is None:
+            self._positions = {p: i for i, p in enumerate(self.pids)}
+        return self._positions.get(pid)
 
     @property
     def current_pid(self) -> int | None:
