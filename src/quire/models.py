@@ -33,6 +33,43 @@ def split_arxiv_version(raw: str) -> tuple[str, str | None] | None:
     return None
 
 
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def clean_doi(raw: str) -> str | None:
+    """A DOI as ``10.prefix/suffix`` (URL and ``doi:`` prefixes dropped); ``None`` if it is not one."""
+    text = _DOI_PREFIX.sub("", raw.strip()).strip()
+    return text if _DOI.match(text) else None
+
+
+def doi_key(doi: str) -> str:
+    """A DOI folded for identity: DOIs are case-insensitive."""
+    return doi.strip().casefold()
+
+
+_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
+
+
+def name_words(name: str) -> list[str]:
+    """A person's name as folded words, suffixes (Jr., III) left out: ``Kollár, J.`` → kollar, j."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return [w for w in re.findall(r"\w+", text) if w not in _SUFFIXES]
+
+
+def same_person(a: str, b: str) -> bool:
+    """Could two spellings name the same person? The family name of one is a word of the other.
+
+    ``J. Smith`` / ``John Smith`` and ``Wang Wei`` / ``Wei Wang`` agree; ``John Smith`` /
+    ``John Doe`` do not.
+    """
+    words_a, words_b = name_words(a), name_words(b)
+    if not words_a or not words_b:
+        return True
+    return words_a[-1] in words_b or words_b[-1] in words_a
+
+
 def title_key(title: str) -> str:
     """Fold a title for identity: case, accents, whitespace and punctuation do not matter."""
     text = unicodedata.normalize("NFKD", title).casefold()

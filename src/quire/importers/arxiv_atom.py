@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from quire.importers.base import ParseContext, describe_validation
+from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord, split_arxiv_version
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -21,6 +22,10 @@ def _text(entry: ET.Element, tag: str) -> str | None:
     if node is None or node.text is None:
         return None
     return " ".join(node.text.split()) or None  # older feeds hard-wrap titles and summaries
+
+
+def _tex(text: str | None) -> str | None:
+    return " ".join(tex_to_text(text).split()) or None if text else None
 
 
 def _day(value: str | None) -> date | None:
@@ -62,10 +67,11 @@ def read_arxiv_atom(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
         fields: dict[str, Any] = {
             "arxiv_id": parsed[0],
             "version": parsed[1],
-            "title": _text(entry, f"{ATOM}title") or "",
-            "abstract": _text(entry, f"{ATOM}summary"),
+            # The API returns titles and abstracts as submitted, TeX accents included.
+            "title": tex_to_text(_text(entry, f"{ATOM}title") or ""),
+            "abstract": _tex(_text(entry, f"{ATOM}summary")),
             "authors": [
-                " ".join(name.text.split())
+                " ".join(tex_to_text(name.text).split())
                 for author in entry.findall(f"{ATOM}author")
                 if (name := author.find(f"{ATOM}name")) is not None and name.text
             ],

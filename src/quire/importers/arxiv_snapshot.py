@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -13,34 +12,23 @@ from typing import Any
 from pydantic import ValidationError
 
 from quire.importers.base import ImportFailure, ParseContext, describe_validation
+from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord
 
-# Common TeX accents in author names; rarer markup is left as it is rather than guessed at.
-_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303",
-            "c": "\u0327", "v": "\u030c", "=": "\u0304", ".": "\u0307", "u": "\u0306",
-            "H": "\u030b"}
-_TEX_ACCENT = re.compile(r"\{?\\([`'\"^~=.]|[cvuH](?=[\s{]))\s*\{?\s*([A-Za-z])\}?\}?")
-_TEX_LETTERS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\aa": "å", r"\AA": "Å", r"\l": "ł",
-                r"\L": "Ł", r"\ae": "æ", r"\i": "ı"}
 PROGRESS_EVERY = 2000
-
-
-def untex(text: str) -> str:
-    """Turn ``M\\"uller`` or ``{\\'e}`` into plain Unicode; leave other TeX alone."""
-    if "\\" not in text:
-        return text
-    text = _TEX_ACCENT.sub(
-        lambda m: unicodedata.normalize("NFC", m.group(2) + _ACCENTS[m.group(1)]), text
-    )
-    for tex, letter in _TEX_LETTERS.items():
-        text = re.sub(re.escape(tex) + r"(?![A-Za-z])\{?\}?", letter, text)
-    return text.replace("{", "").replace("}", "")
 
 
 def _one_line(text: Any) -> str | None:
     if not isinstance(text, str):
         return None
     return " ".join(text.split()) or None
+
+
+def _reader_text(text: Any) -> str | None:
+    """A title or abstract as a reader sees it: TeX accents decoded, wraps joined."""
+    if not isinstance(text, str):
+        return None
+    return " ".join(tex_to_text(text).split()) or None
 
 
 def _first_version_day(versions: Any) -> date | None:
@@ -65,10 +53,11 @@ def _names(obj: dict[str, Any]) -> list[str]:
                 last, first = part[0], part[1] if len(part) > 1 else ""
                 suffix = part[2] if len(part) > 2 else ""
                 names.append(" ".join(p for p in (first, last, suffix) if p))
-        return [untex(n) for n in names]
+        return [" ".join(tex_to_text(n).split()) for n in names]
     raw = obj.get("authors")
     if isinstance(raw, str):
-        return [untex(n.strip()) for n in re.split(r",\s*|\s+and\s+", raw) if n.strip()]
+        return [" ".join(tex_to_text(n).split())
+                for n in re.split(r",\s*|\s+and\s+", raw) if n.strip()]
     return []
 
 
@@ -83,8 +72,8 @@ def snapshot_line_to_record(obj: dict[str, Any]) -> PaperRecord:
     return PaperRecord(
         arxiv_id=str(obj["id"]).strip(),
         version=last if isinstance(last, str) else None,
-        title=_one_line(obj.get("title")) or "",
-        abstract=_one_line(obj.get("abstract")),
+        title=_reader_text(obj.get("title")) or "",
+        abstract=_reader_text(obj.get("abstract")),
         authors=authors,
         author_count=len(authors) or None,
         categories=cats,
