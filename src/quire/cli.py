@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
 
 class CommandError(Exception):
     """A command failed in a way the user can fix; the message says how."""
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser("sync", help="fetch new papers from the configured feeds")
+    p.add_argument("feeds", nargs="*", metavar="FEED", help="feed names (default: every feed)")
+    p.add_argument("--since", type=_iso_date, metavar="DATE",
+                   help="fetch from this day (YYYY-MM-DD) instead of the last sync")
+    p.add_argument("--dry-run", action="store_true", help="fetch and count, store nothing")
+    p.add_argument("--json", action="store_true", help="print a JSON report")
+    p = sub.add_parser("add", help="fetch papers by arXiv id or Hugging Face / arXiv URL")
+    p.add_argument("refs", nargs="+", metavar="ID|URL")
+    p = sub.add_parser("digest", help="papers the watch rules caught since the last digest")
+    p.add_argument("--since", default="last", metavar="last|DATE",
+                   help="'last' (the previous digest, default) or a day YYYY-MM-DD")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--keep", action="store_true",
+                   help="do not move the 'last digest' mark (a preview)")
 
     p = sub.add_parser("config", help="the config file")
     p.add_argument("action", choices=("path", "show", "init"))
@@ -390,6 +413,89 @@ def _config(ctx: Context) -> Config:
     return load_config(ctx.config_path)
 
 
+def cmd_sync(ctx: Context) -> int:
+    from quire.sync import SyncError, run_sync, select_feeds
+
+    config = _config(ctx)
+    try:
+        feeds = select_feeds(config, ctx.args.feeds)
+    except SyncError as error:
+        raise CommandError(f"sync: {error}") from None
+    if not feeds:
+        raise CommandError("sync: no feeds configured; add a [[feeds]] table to "
+                           f"{ctx.config_path} (see config.example.toml)")
+    try:
+        result = run_sync(ctx.library, config, feeds, since=ctx.args.since,
+                          dry_run=ctx.args.dry_run)
+    except SyncError as error:
+        raise CommandError(f"sync: {error}") from None
+    if ctx.args.json:
+        ctx.print(json.dumps({"feeds": [f.as_json() for f in result.feeds],
+                              "watch": [{"rule": w.rule, "tag": w.tag, "new": len(w.pids)}
+                                        for w in result.watch],
+                              "dry_run": ctx.args.dry_run}, ensure_ascii=False, indent=2))
+    else:
+        for report in result.feeds:
+            if report.error:
+                print(f"quire: {report.line()}", file=ctx.err)
+            else:
+                ctx.print(report.line() + (" (dry run: nothing stored)"
+                                           if ctx.args.dry_run else ""))
+        for watch in result.watch:
+            if watch.pids:
+                tagged = f", tagged {watch.tag}" if watch.tag else ""
+                ctx.print(f"watch {watch.rule}: {len(watch.pids)} new{tagged}")
+    return 1 if result.failed else 0
+
+
+def cmd_add(ctx: Context) -> int:
+    from quire.sync.add import add_papers, parse_paper_ref
+    from quire.sync.feeds import polite_fetcher
+
+    ids: list[str] = []
+    for ref in ctx.args.refs:
+        try:
+            ids.append(parse_paper_ref(ref))
+        except ValueError as error:
+            raise CommandError(f"add: {error}; nothing was fetched") from None
+    config = _config(ctx)
+    with polite_fetcher() as fetcher:
+        report = add_papers(ctx.library, config, list(dict.fromkeys(ids)), fetcher)
+    s = report.summary
+    ctx.print(f"{s.added} added, {s.updated} updated, {s.unchanged} unchanged")
+    for missing in report.missing:
+        print(f"quire: add: {missing}: arXiv has no such paper", file=ctx.err)
+    for problem in report.errors:
+        print(f"quire: add: {problem}", file=ctx.err)
+    return 1 if report.missing or report.errors else 0
+
+
+def cmd_digest(ctx: Context) -> int:
+    from quire.sync.watch import (
+        digest,
+        digest_json,
+        digest_markdown,
+        mark_digest_sent,
+        parse_since,
+    )
+
+    config = _config(ctx)
+    try:
+        since = parse_since(ctx.args.since, ctx.library)
+    except ValueError as error:
+        raise CommandError(f"digest: {error}") from None
+    entries = digest(ctx.library, config.watch, since)
+    if not config.watch and not entries:
+        raise CommandError("digest: no watch rules configured; add a [[watch]] table to "
+                           f"{ctx.config_path} (see config.example.toml)")
+    text = digest_json(entries, since) if ctx.args.format == "json" else \
+        digest_markdown(entries, since)
+    ctx.print(text)
+    if not ctx.args.keep:
+        mark_digest_sent(ctx.library)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Context], int]] = {
     "import": cmd_import, "list": cmd_list, "search": cmd_list, "show": cmd_show,
     "similar": cmd_similar,
@@ -399,6 +505,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "unread": _flag("set_read", False, "marked unread"),
     "tag": cmd_tag, "untag": cmd_tag, "tags": cmd_tags, "note": cmd_note,
     "remove": cmd_remove, "export": cmd_export, "config": cmd_config, "paths": cmd_paths,
+    "sync": cmd_sync, "add": cmd_add, "digest": cmd_digest,
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from quire.files import write_atomic
 
@@ -30,6 +30,68 @@ class SavedView(BaseModel):
     name: str = Field(description="Label in the views sidebar.")
     query: str = Field(description="A query in the query language, e.g. 'tag:rl is:unread'.")
     key: str | None = Field(default=None, description="Optional key (1-9) that opens the view.")
+
+
+FeedSource = Literal["hf-daily", "arxiv"]
+
+
+def _normalised_tag(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from quire.store.library import normalise_tag
+
+    return normalise_tag(value)
+
+
+class FeedConfig(BaseModel):
+    """A feed ``quire sync`` fetches: Hugging Face Daily Papers, or an arXiv API query."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Name shown in messages and given to 'quire sync NAME'.",
+                      min_length=1)
+    source: FeedSource = Field(description="'hf-daily' (Daily Papers) or 'arxiv' (an API query).")
+    query: str | None = Field(
+        default=None, description="arXiv search_query, e.g. 'cat:cs.CL AND abs:retrieval' "
+        "(arxiv feeds only).")
+    tag: str | None = Field(default=None, description="Tag given to the papers this feed adds.")
+
+    _tag = field_validator("tag")(_normalised_tag)
+
+    @model_validator(mode="after")
+    def _query_fits_source(self) -> FeedConfig:
+        if self.source == "arxiv" and not (self.query or "").strip():
+            raise ValueError("an arxiv feed needs a query, e.g. query = 'cat:cs.CL'")
+        if self.source == "hf-daily" and self.query:
+            raise ValueError("an hf-daily feed takes no query (it fetches the day's papers)")
+        return self
+
+
+class WatchRule(BaseModel):
+    """After each sync, new papers matching ``query`` are tagged and counted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Name shown in notifications and the digest.", min_length=1)
+    query: str = Field(description="A query in the query language, e.g. 'retrieval -survey'.",
+                       min_length=1)
+    tag: str | None = Field(default=None, description="Tag given to the papers it catches.")
+
+    _tag = field_validator("tag")(_normalised_tag)
+
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from quire.search.query import parse_query
+
+        errors = parse_query(value).errors
+        if errors:
+            raise ValueError(f"the query does not parse: {'; '.join(errors)}")
+        return value
+
+
+def _default_feeds() -> list[FeedConfig]:
+    return [FeedConfig(name="Daily Papers", source="hf-daily")]
 
 
 class Config(BaseModel):
@@ -53,6 +115,35 @@ class Config(BaseModel):
         default_factory=dict,
         description="Key overrides by binding id, e.g. bookmark = 'B' (see the help screen).")
     views: list[SavedView] = Field(default_factory=list, description="Saved searches.")
+    feeds: list[FeedConfig] = Field(default_factory=_default_feeds,
+                                    description="Feeds 'quire sync' and R fetch.")
+    watch: list[WatchRule] = Field(default_factory=list, description="Watch rules.")
+    hf_api_url: str = Field(default="https://huggingface.co",
+                            description="Base URL of the Hugging Face Papers API.")
+    arxiv_api_url: str = Field(default="https://export.arxiv.org",
+                               description="Base URL of the arXiv API.")
+    backfill_days: int = Field(default=7, ge=1, le=366,
+                               description="Days a feed's first sync reaches back.")
+    max_pages: int = Field(default=30, ge=1, le=1000,
+                           description="Most pages one sync fetches per feed.")
+    sync_on_start: bool = Field(default=False, description="Sync the feeds when the reader opens.")
+
+    @field_validator("hf_api_url", "arxiv_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or len(value.split("://", 1)[1]) == 0:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        for kind, names in (("feeds", [f.name for f in self.feeds]),
+                            ("watch", [w.name for w in self.watch])):
+            folded = [n.casefold() for n in names]
+            for name in names:
+                if folded.count(name.casefold()) > 1:
+                    raise ValueError(f"{kind}: two entries are named {name!r}")
+        return self
 
 
 class ConfigError(Exception):

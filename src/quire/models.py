@@ -131,6 +131,7 @@ class Paper(PaperRecord):
     added: datetime
     sources: list[str] = Field(default_factory=list)
     annotation: Annotation = Field(default_factory=Annotation)
+    fresh: bool = False  # brought by a sync and not opened yet: the reader shows it as new
 
     @property
     def id(self) -> str:

@@ -85,6 +85,24 @@ CREATE INDEX papers_newest ON papers(published IS NULL, published DESC, added DE
 """
 
 
+# Version 4: feeds. ``fresh`` holds papers a sync brought that the user has not opened yet (the
+# reader's "new" mark); ``watch_hits`` records which watch rule caught which paper and when, so
+# ``quire digest`` can list what arrived since the last digest. Sync cursors live in ``meta``.
+_V4 = """
+CREATE TABLE fresh (
+    pid INTEGER PRIMARY KEY REFERENCES papers(pid) ON DELETE CASCADE,
+    rev INTEGER NOT NULL
+);
+CREATE TABLE watch_hits (
+    rule TEXT NOT NULL,
+    pid INTEGER NOT NULL REFERENCES papers(pid) ON DELETE CASCADE,
+    hit_at TEXT NOT NULL,
+    PRIMARY KEY (rule, pid)
+);
+CREATE INDEX watch_hits_at ON watch_hits(hit_at);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # executescript would COMMIT the caller's transaction; run statement by statement instead.
@@ -96,7 +114,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
-                                                          _script(_V3)]
+                                                          _script(_V3), _script(_V4)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
