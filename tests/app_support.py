@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerState
 
 from conftest import SEEDS, TODAY
 from quire.app import make_app
@@ -34,23 +39,74 @@ def app_on(folder: Path, empty: bool = False, **config: Any) -> QuireApp:
                     import_sample_if_new=False)
 
 
-async def ready(pilot: Pilot[Any]) -> None:
-    """Wait until the index is built and every worker (search, detail, similar) is done."""
+# How long a test may wait for the reader to become quiet before it fails (a hang, not a wait:
+# every loop below returns as soon as its condition holds).
+SETTLE_TIMEOUT = 30.0
+
+
+async def ready(pilot: Pilot[Any], timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until the search index is built, then until the reader is quiet.
+
+    Fails loudly if the index never builds (its worker failed, or it never started).
+    """
     app = pilot.app
     assert isinstance(app, QuireApp)
-    for _ in range(200):
+    deadline = monotonic() + timeout
+    while app.index is None:
+        failed = [w for w in app.workers if w.state == WorkerState.ERROR]
+        if failed:
+            raise AssertionError(f"the index was never built: {failed[0].error!r}")
+        if not app.is_running:
+            raise AssertionError("the app stopped before the index was built")
+        if monotonic() > deadline:
+            raise AssertionError(f"the index was not built within {timeout} s")
+        await _workers_done(app)
         await pilot.pause()
-        if app.index is not None or app.library.count() == 0:
-            break
     await settle(pilot)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let timers fire and workers finish, twice over (a result can start another worker)."""
-    for _ in range(3):
-        await pilot.pause(0.12)
-        await pilot.app.workers.wait_for_complete()
+    """Wait until the reader is quiet: no worker running, no detail update due, no animation
+    scheduled and every pending message handled.
+
+    A worker's result can start another worker (a refresh starts a query), so this loops until
+    a whole round finds nothing left to do.
+    """
+    deadline = monotonic() + SETTLE_TIMEOUT
+    while True:
+        await pilot.wait_for_scheduled_animations()
+        await _workers_done(pilot.app)
         await pilot.pause()
+        busy = _busy(pilot)
+        if not busy:
+            return
+        if monotonic() > deadline:
+            raise AssertionError(f"the reader did not settle within {SETTLE_TIMEOUT} s: {busy}")
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """Wait for something outside the reader's workers (another process, a timer); fail if it
+    never happens."""
+    deadline = monotonic() + SETTLE_TIMEOUT
+    while not condition():
+        if monotonic() > deadline:
+            raise AssertionError(f"never happened within {SETTLE_TIMEOUT} s: {what}")
+        await pilot.pause()
+
+
+async def _workers_done(app: App[Any]) -> None:
+    """Wait for every worker; a superseded (cancelled) one is not an error, a failed one is."""
+    with suppress(WorkerCancelled):
+        await app.workers.wait_for_complete()
+
+
+def _busy(pilot: Pilot[Any]) -> list[str]:
+    """What is still going on: running workers and a detail update waiting for its timer."""
+    busy = [f"worker {w.name!r}" for w in pilot.app.workers if not w.is_finished]
+    main = next((s for s in pilot.app.screen_stack if isinstance(s, MainScreen)), None)
+    if main is not None and main.detail_due:
+        busy.append("detail update due")
+    return busy
 
 
 def screen(pilot: Pilot[Any]) -> MainScreen:

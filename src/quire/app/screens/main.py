@@ -67,6 +67,7 @@ class MainScreen(Screen[None]):
         self.similar_source: int | None = None
         self._query_serial = 0
         self._detail_timer: Timer | None = None
+        self.detail_due = False  # a cursor move is waiting for DETAIL_DELAY to show its detail
         self._keep: int | None = None  # put the cursor on this paper in the next result
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
         self._to_top = False  # the next result starts with the cursor on its first paper
@@ -175,8 +176,11 @@ class MainScreen(Screen[None]):
         self.query_one(ViewsSidebar).set_views(self.views, self.view_index)
 
     def action_view(self, number: int) -> None:
-        """Open view ``number`` (0-based) of the sidebar; saved views may have their own key."""
-        if 0 <= number < len(self.views):
+        """Open the saved view whose key is ``number + 1``, else view ``number`` (0-based)."""
+        keyed = next((i for i, v in enumerate(self.views) if v.key == str(number + 1)), None)
+        if keyed is not None:
+            self._open_view(keyed)
+        elif 0 <= number < len(self.views):
             self._open_view(number)
 
     def _open_view(self, index: int) -> None:
@@ -342,9 +346,11 @@ class MainScreen(Screen[None]):
     def _highlighted(self) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
+        self.detail_due = True
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._update_detail)
 
     def _update_detail(self) -> None:
+        self.detail_due = False
         paper = self._current()
         terms = self.result.terms if self.result else set()
         prefixes = self.result.prefixes if self.result else ()
