@@ -22,7 +22,7 @@ class View:
 
 
 class ViewsSidebar(OptionList):
-    """The views, numbered for the 1-9 keys."""
+    """The views, numbered for the 1-9 keys (a saved view with a key shows its own)."""
 
     DEFAULT_CSS = """
     ViewsSidebar { width: 24; border: none; border-right: tall $panel; background: $surface; }
@@ -39,9 +39,12 @@ class ViewsSidebar(OptionList):
         """Show the views, marking the current one."""
         self.clear_options()
         options = []
+        claimed = {v.key for v in views if v.key}
         for number, view in enumerate(views, start=1):
+            # A saved view's own key wins over the position that would otherwise have it.
+            key = view.key or (str(number) if number <= 9 and str(number) not in claimed else " ")
             label = Text()
-            label.append(f"{number if number <= 9 else ' '} ", "dim")
+            label.append(f"{key} ", "dim")
             label.append(view.name, "bold" if number - 1 == current else "")
             if view.count is not None:
                 label.append(f" {view.count}", "dim")
