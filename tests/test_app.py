@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, OptionList, TextArea
 
-from app_support import app_on, library, papers, ready, screen, settle
+from app_support import app_on, library, papers, ready, screen, settle, wait_until
 from conftest import FIXTURES
 from quire.app.screens.files import ExportDialog, ImportDialog
 from quire.app.screens.help import HelpScreen
@@ -26,6 +29,15 @@ def current(pilot) -> int:  # type: ignore[no-untyped-def]
     pid = papers(pilot).current_pid
     assert pid is not None
     return pid
+
+
+def _palette_offers(app: App[Any], prompt: str) -> bool:
+    """The command palette is open and its highlighted hit starts with ``prompt``."""
+    if not isinstance(app.screen, CommandPalette):
+        return False
+    hits = app.screen.query_one(CommandList)
+    option = hits.highlighted_option
+    return option is not None and str(option.prompt).startswith(prompt)
 
 
 async def test_starts_on_inbox_and_moves(tmp_path: Path) -> None:
@@ -234,7 +246,8 @@ async def test_note_editor_saves_multiline_and_cancels(tmp_path: Path) -> None:
 
 
 async def test_views_keys_and_sidebar_toggle(tmp_path: Path) -> None:
-    app = app_on(tmp_path, views=[{"name": "Kernels", "query": "kernel", "key": "5"}])
+    # Kernels is the fifth view; its own key, 7, opens it (not its position).
+    app = app_on(tmp_path, views=[{"name": "Kernels", "query": "kernel", "key": "7"}])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         lib = library(pilot)
@@ -249,10 +262,12 @@ async def test_views_keys_and_sidebar_toggle(tmp_path: Path) -> None:
         await pilot.press("1")
         await settle(pilot)
         assert len(papers(pilot).pids) == 380
-        await pilot.press("5")
+        await pilot.press("7")
         await settle(pilot)
         assert 0 < len(papers(pilot).pids) < 20
+        assert "Kernels" in str(screen(pilot).query_one("#search-status").render())
         sidebar = screen(pilot).query_one(ViewsSidebar)
+        assert str(sidebar.get_option_at_index(4).prompt).startswith("7 Kernels")
         assert not sidebar.display  # 120 columns: hidden until asked for
         await pilot.press("v")
         assert sidebar.display
@@ -312,10 +327,8 @@ async def test_open_in_browser_runs_configured_command(tmp_path: Path) -> None:
         await ready(pilot)
         title = library(pilot).get_paper(current(pilot)).title
         await pilot.press("o")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if out.exists() and out.read_text().strip():
-                break
+        await wait_until(pilot, lambda: out.exists() and bool(out.read_text().strip()),
+                         "the browser command ran")
         opened = out.read_text().strip()
         assert opened.startswith("https://huggingface.co/papers?q=")
         assert title.split()[0].rstrip(":") in opened
@@ -442,7 +455,7 @@ async def test_command_palette_runs_commands(tmp_path: Path) -> None:
         await ready(pilot)
         pid = current(pilot)
         await pilot.press("ctrl+p", *"Bookmark")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: _palette_offers(app, "Bookmark"), "the palette lists Bookmark")
         await pilot.press("enter")
         await settle(pilot)
         assert library(pilot).get_paper(pid).annotation.bookmarked
@@ -496,10 +509,9 @@ async def test_changes_from_another_process_appear(tmp_path: Path) -> None:
         other.set_bookmarked([pid], True)
         other.add_tags([pid], ["from-shell"])
         other.close()
-        for _ in range(40):  # the app looks every 2 s
-            await pilot.pause(0.1)
-            if app.index is not None and app.index.rev == library(pilot).current_rev():
-                break
+        # Nothing here tells the app: it looks by itself every 2 s.
+        await wait_until(pilot, lambda: app.index is not None
+                         and app.index.rev == library(pilot).current_rev(), "the app caught up")
         await settle(pilot)
         assert papers(pilot)._rows[pid].bookmarked
         await pilot.press("3")
@@ -541,7 +553,6 @@ async def test_work_survives_a_restart(tmp_path: Path) -> None:
 
 async def test_unwritable_store_keeps_screen_and_says_so(tmp_path: Path) -> None:
     import sqlite3
-    import threading
 
     app = app_on(tmp_path)
     blocker = sqlite3.connect(tmp_path / "library.sqlite3", timeout=0, isolation_level=None)
@@ -556,7 +567,8 @@ async def test_unwritable_store_keeps_screen_and_says_so(tmp_path: Path) -> None
             blocker.execute("ROLLBACK")
         assert any(n.severity == "error" and "Not saved" in n.message for n in app._notifications)
         assert not library(pilot).get_paper(pid).annotation.bookmarked
-        assert app.is_running and threading.main_thread().is_alive()
+        assert not papers(pilot)._rows[pid].bookmarked  # the screen does not claim it either
+        assert app.is_running
         await pilot.press("b")  # works again once the lock is gone
         assert library(pilot).get_paper(pid).annotation.bookmarked
     blocker.close()
@@ -577,8 +589,8 @@ def test_bad_config_exits_2_before_drawing(tmp_path: Path, capsys: pytest.Captur
     assert "unknown key 'keymap.bokmark' (did you mean 'bookmark'?)" in capsys.readouterr().err
     config.write_text("theme = \n")
     assert main(["--config", str(config)]) == 2
-    assert "invalid TOML" in capsys.readouterr().err and "line 1" in capsys.readouterr().err + \
-        "line 1"
+    err = capsys.readouterr().err
+    assert "invalid TOML" in err and "line 1" in err
 
 
 async def test_first_start_imports_the_sample_and_says_so(tmp_path: Path) -> None:
@@ -619,3 +631,15 @@ async def test_selection_keeps_only_papers_still_listed(tmp_path: Path) -> None:
         await pilot.press("slash", *"diffusion")
         await settle(pilot)
         assert plist.index_of(kernel) is None and plist.selection == set()
+
+
+async def test_ready_fails_loudly_when_the_index_never_builds(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    from quire.app.quire_app import QuireApp
+
+    monkeypatch.setattr(QuireApp, "build_index", lambda self: None)  # the worker never starts
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        with pytest.raises(AssertionError, match="index was not built within 0.5 s"):
+            await ready(pilot, timeout=0.5)

@@ -57,6 +57,5 @@ def test_relevance_on_seed_library(seeded: Library, capsys: pytest.CaptureFixtur
         for query, rank in ranks.items():
             if rank != 1:
                 print(f"  rank {rank}: {query}")
-    assert len(QUERIES) >= 20
     assert in_top3 >= len(QUERIES) - 2, ranks
     assert mrr >= 0.8

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
-import threading
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,8 +14,8 @@ import pytest
 from conftest import FIXTURES, SEEDS, TODAY, dump
 from quire.importers import import_path
 from quire.models import ImportSummary, PaperRecord
-from quire.store import AmbiguousIdError, Library, PaperNotFoundError, SchemaTooNewError
-from quire.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from quire.store import AmbiguousIdError, Library, PaperNotFoundError, SchemaTooNewError, StoreError
+from quire.store.schema import SCHEMA_VERSION, migrate
 
 
 def put(library: Library, *records: PaperRecord, source: str = "test") -> ImportSummary:
@@ -156,8 +158,11 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     assert library.get_paper(1).annotation.tags == ["kept"]
     assert library.current_rev() >= 1
     library.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    indexes = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"papers_rev", "papers_newest"} <= indexes  # what versions 2 and 3 add
+    check.close()
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
@@ -180,56 +185,73 @@ def test_not_a_database(tmp_path: Path) -> None:
         Library(path)
 
 
+# A writer in its own process: waits for the go file, then tags every paper one write at a time.
+WRITER = """
+import sys, time
+from pathlib import Path
+from quire.store import Library
+library = Library(Path(sys.argv[1]))
+pids = library.all_pids()
+print("ready", flush=True)
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.005)
+for pid in pids:
+    library.add_tags([pid], [sys.argv[2]])
+library.close()
+"""
+
+
 def test_two_processes_writing(tmp_path: Path) -> None:
     path = tmp_path / "shared.sqlite3"
-    first, second = Library(path), Library(path)
-    put(first, *(PaperRecord(title=f"Paper {i}") for i in range(50)))
-    pids = first.all_pids()
-    errors: list[BaseException] = []
-
-    def work(lib: Library, tag: str) -> None:
-        try:
-            for pid in pids:
-                lib.add_tags([pid], [tag])
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=work, args=(lib, tag))
-               for lib, tag in ((first, "a"), (second, "b"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert dict(first.tag_counts()) == {"a": 50, "b": 50}
+    go = tmp_path / "go"
+    first = Library(path)
+    put(first, *(PaperRecord(title=f"Paper {i}") for i in range(100)))
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(go)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for tag in ("a", "b")]
+    for writer in writers:  # both have the library open before either writes
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    go.touch()
+    for writer in writers:
+        _, err = writer.communicate(timeout=60)
+        assert writer.returncode == 0, err
+    assert dict(first.tag_counts()) == {"a": 100, "b": 100}
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     first.close()
-    second.close()
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file modes: the file stays writable")
 def test_read_only_library_reports_the_file(tmp_path: Path) -> None:
-    import os
-
-    from quire.store import StoreError
-
     path = tmp_path / "ro.sqlite3"
     lib = Library(path)
     put(lib, PaperRecord(title="One"))
     lib.close()
-    if os.geteuid() == 0:
-        # root ignores file modes; open read-only through SQLite's URI instead.
-        lib = Library.__new__(Library)
-        lib.path = path
-        lib._lock = threading.RLock()
-        lib._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                                    check_same_thread=False)
-        lib._conn.row_factory = sqlite3.Row
-    else:
-        path.chmod(0o444)
-        lib = Library(path)
+    path.chmod(0o444)
+    lib = Library(path)
     with pytest.raises(StoreError, match="ro.sqlite3: cannot write"):
         lib.set_bookmarked(lib.all_pids(), True)
     assert lib.get_paper(lib.all_pids()[0]).annotation.bookmarked is False
+    lib.close()
+
+
+def test_locked_library_reports_the_file_and_keeps_state(tmp_path: Path) -> None:
+    # Another process holding the write lock is the unwritable case that also happens as root.
+    path = tmp_path / "locked.sqlite3"
+    lib = Library(path)
+    put(lib, PaperRecord(title="One"))
+    pid = lib.all_pids()[0]
+    lib._conn.execute("PRAGMA busy_timeout = 50")  # give up at once instead of after 10 s
+    before = dump(path)
+    blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="locked.sqlite3: cannot write"):
+            lib.set_bookmarked([pid], True)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert dump(path) == before
+    lib.close()
 
 
 def test_dates_round_trip(library: Library) -> None:
