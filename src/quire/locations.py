@@ -6,6 +6,7 @@ Every path is computed by a small function, on demand, never at import time, so 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from importlib import resources
 from pathlib import Path
@@ -66,3 +67,9 @@ def sample_files() -> list[Path]:
     """The bundled sample library: real Hugging Face Daily Papers pages copied as text."""
     folder = Path(str(resources.files("quire"))) / "sample"
     return sorted(folder.glob("*.txt"))
+
+
+def index_dir(library: Path) -> Path:
+    """The saved search index of one library: in the cache, one folder per library file."""
+    key = hashlib.sha256(str(library.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return cache_dir() / "index" / key[:20]

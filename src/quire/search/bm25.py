@@ -1,4 +1,4 @@
-"""BM25Okapi over compact postings.
+"""BM25Okapi over compact postings, held in numpy arrays that can be saved and memory-mapped.
 
 ``rank_bm25.BM25Okapi`` keeps one Python dict of term frequencies per document (several KB per
 paper: hundreds of MB at 100,000 papers) and cannot add documents after it is built. This variant
@@ -8,6 +8,10 @@ live in one compressed-sparse-row block built with a single numpy sort; document
 to small per-term buffers, folded into the block when they grow. That makes candidate generation
 (which slots hold a term) and scoring only the candidates (``get_batch_scores``) cheap, and lets
 documents be added or retired one at a time. A test checks its scores equal ``BM25Okapi``'s.
+
+Every large part is a numpy array (no Python object per posting or per document), so
+``to_arrays``/``from_arrays`` hand the whole state to ``quire.search.persist`` and back, and a
+loaded index works straight from memory-mapped files.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
 Slots = npt.NDArray[np.int64]
-BULK = 256  # batches at least this large are merged straight into the block
+Array = npt.NDArray[Any]
+BULK = 256  # batches at least this large are staged whole, not spread over per-term buffers
 MERGE_SHARE = 0.2  # fold the buffers into the block once they hold this share of it
 
 
@@ -39,31 +45,131 @@ class _Vocabulary(dict[str, int]):
         return tid
 
 
+class Growable:
+    """A 1-d numpy array grown by appends (amortised), which may start as a memory-mapped file.
+
+    The first append after loading copies the file's data into memory; for per-document columns
+    (a few bytes per paper) that is cheap, and it leaves the file untouched.
+    """
+
+    def __init__(self, dtype: npt.DTypeLike, data: Array | None = None) -> None:
+        self.data: Array = np.zeros(0, dtype=dtype) if data is None else data
+        self.size = len(self.data)
+
+    def extend(self, values: Array | Sequence[float]) -> None:
+        """Append values at the end."""
+        values = np.asarray(values, dtype=self.data.dtype)
+        need = self.size + len(values)
+        if need > len(self.data) or not self.data.flags.writeable:
+            grown = np.zeros(max(need, self.size + self.size // 2, 1024), dtype=self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size:need] = values
+        self.size = need
+
+    def view(self) -> Array:
+        """The values (a view: no copy)."""
+        return self.data[: self.size]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, at: int) -> Any:
+        return self.data[at]
+
+    def __setitem__(self, at: int, value: Any) -> None:
+        if not self.data.flags.writeable:
+            self.data = self.view().copy()
+        self.data[at] = value
+
+
+class _AppendOnly:
+    """A long append-only uint32 sequence: a (memory-mapped) base plus an in-memory tail.
+
+    Each document's distinct term ids live here; as many values as postings, so a loaded index
+    must not copy them on its first change.
+    """
+
+    def __init__(self, base: Array | None = None) -> None:
+        self.base: Array = np.zeros(0, dtype=np.uint32) if base is None else base
+        self.tail = array("I")
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.tail)
+
+    def extend(self, values: Iterable[int]) -> None:
+        """Append values at the end."""
+        self.tail.extend(values)
+
+    def slice(self, start: int, end: int) -> Array:
+        """Values ``[start, end)``."""
+        cut = len(self.base)
+        if end <= cut:
+            return self.base[start:end]
+        tail = np.frombuffer(self.tail, dtype=np.uint32) if self.tail else \
+            np.zeros(0, dtype=np.uint32)
+        if start >= cut:
+            return tail[start - cut:end - cut]
+        return np.concatenate([self.base[start:], tail[:end - cut]])
+
+    def parts(self) -> list[Array]:
+        """The values as consecutive arrays (written one after the other when saving)."""
+        parts = [self.base]
+        if self.tail:  # a copy: the tail may grow while the parts are being written
+            parts.append(np.array(self.tail, dtype=np.uint32))
+        return parts
+
+
+class _Idf(Mapping[str, float]):
+    """term -> idf, read from the per-term idf array (terms no live document holds are absent)."""
+
+    def __init__(self, owner: PostingsBM25) -> None:
+        self.owner = owner
+
+    def __getitem__(self, term: str) -> float:
+        owner = self.owner
+        tid = owner.vocab.get(term)
+        if tid is None or tid >= len(owner.idf_values) or owner.df[tid] <= 0:
+            raise KeyError(term)
+        return float(owner.idf_values[tid])
+
+    def __iter__(self) -> Iterator[str]:
+        live = np.flatnonzero(self.owner.df[: len(self.owner.idf_values)] > 0)
+        return (self.owner.terms[t] for t in live.tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.owner.df[: len(self.owner.idf_values)] > 0))
+
+
 class PostingsBM25(BM25Okapi):  # type: ignore[misc]
     """BM25Okapi scoring over postings lists, with incremental adds and removals."""
 
     def __init__(self, corpus: Iterable[Sequence[str]] = (), k1: float = 1.5, b: float = 0.75,
                  epsilon: float = 0.25) -> None:
+        self._empty()
+        super().__init__(list(corpus), k1=k1, b=b, epsilon=epsilon)
+        self.idf = _Idf(self)
+
+    def _empty(self) -> None:
         self.terms: list[str] = []  # term id -> term
         self.vocab: dict[str, int] = _Vocabulary(self.terms)
         self.df = np.zeros(0, dtype=np.int64)  # live documents holding each term
-        self.idf: dict[str, float] = {}
+        self.idf_values = np.zeros(0, dtype=np.float64)  # term id -> idf (0 for absent terms)
+        self.average_idf = 0.0
         # The block: postings of term t are [ptr[t], ptr[t+1]) of docs/tfs, slots ascending.
-        self.block_ptr = np.zeros(1, dtype=np.int64)
-        self.block_docs = np.zeros(0, dtype=np.uint32)
-        self.block_tfs = np.zeros(0, dtype=np.uint16)
+        self.block_ptr: Array = np.zeros(1, dtype=np.int64)
+        self.block_docs: Array = np.zeros(0, dtype=np.uint32)
+        self.block_tfs: Array = np.zeros(0, dtype=np.uint16)
         self.buffers: dict[int, tuple[array[int], array[int]]] = {}
-        self.staged: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32],
-                                npt.NDArray[np.uint16]]] = []
+        self.staged: list[tuple[Array, Array, Array]] = []
         self.buffered = 0
         # Each slot's distinct term ids: doc_terms[doc_ptr[s]:doc_ptr[s+1]].
-        self.doc_terms = array("I")
-        self.doc_ptr = array("Q", [0])
-        self.lengths = array("f")
-        self.alive = array("b")
+        self.doc_terms = _AppendOnly()
+        self.doc_ptr = Growable(np.uint64, np.zeros(1, dtype=np.uint64))
+        self.lengths = Growable(np.float32)
+        self.alive = Growable(np.int8)
         self.total_len = 0
         self.live_docs = 0
-        super().__init__(list(corpus), k1=k1, b=b, epsilon=epsilon)
 
     # rank-bm25 calls these two from its constructor --------------------------------------
 
@@ -72,14 +178,10 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             self.add_documents(corpus)
             self.flush()
         self._sync_sizes()
-        return self.nd()
+        return {}
 
     def _calc_idf(self, nd: dict[str, int]) -> None:
-        self.idf.clear()
-        if nd and self.corpus_size > 0:
-            super()._calc_idf(nd)
-        else:
-            self.average_idf = 0.0
+        self._compute_idf()
 
     # bookkeeping ---------------------------------------------------------------------------
 
@@ -101,8 +203,10 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         """Index documents; returns their slots. Call ``refresh_idf`` after a batch."""
         first = len(self.lengths)
         flat_tids, flat_tfs, flat_slots = array("I"), array("H"), array("I")
+        ends, lengths = array("Q"), array("f")
+        slot = first
+        start = len(self.doc_terms)
         for document in documents:
-            slot = len(self.lengths)
             counts = Counter(document)
             tids = self._term_ids(counts)
             flat_tids.extend(tids)
@@ -111,37 +215,65 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             else:  # a term could occur more often than 16 bits count
                 flat_tfs.extend(min(tf, 65535) for tf in counts.values())
             flat_slots.extend([slot] * len(tids))
-            self.doc_terms.extend(tids)
-            self.doc_ptr.append(len(self.doc_terms))
-            self.lengths.append(float(len(document)))
-            self.alive.append(1)
+            ends.append(start + len(flat_tids))
+            lengths.append(float(len(document)))
             self.total_len += len(document)
-            self.live_docs += 1
-        slots = list(range(first, len(self.lengths)))
+            slot += 1
+        added = slot - first
+        if not added:
+            return []
+        self.doc_terms.extend(flat_tids)
+        self.doc_ptr.extend(np.frombuffer(ends, dtype=np.uint64))
+        self.lengths.extend(np.frombuffer(lengths, dtype=np.float32))
+        self.alive.extend(np.ones(added, dtype=np.int8))
+        self.live_docs += added
         tids_np = np.frombuffer(flat_tids, dtype=np.uint32).astype(np.int64)
         if len(self.df) < len(self.terms):
             self.df = np.concatenate([self.df, np.zeros(len(self.terms) - len(self.df),
                                                         dtype=np.int64)])
+        elif not self.df.flags.writeable:
+            self.df = self.df.copy()
         self.df += np.bincount(tids_np, minlength=len(self.df))
-        if len(slots) >= BULK:
+        if added >= BULK:
             # Staged, and sorted into the block once (flush), not once per batch.
             self.staged.append((np.frombuffer(flat_tids, dtype=np.uint32),
                                 np.frombuffer(flat_slots, dtype=np.uint32),
                                 np.frombuffer(flat_tfs, dtype=np.uint16)))
         else:
-            for tid, slot, tf in zip(flat_tids, flat_slots, flat_tfs, strict=True):
-                docs, tfs = self.buffers.setdefault(tid, (array("I"), array("H")))
-                docs.append(slot)
-                tfs.append(tf)
-            self.buffered += len(flat_tids)
-            if self.buffered > MERGE_SHARE * max(len(self.block_docs), 10_000):
-                self.flush()
+            self._buffer(flat_tids, flat_slots, flat_tfs)
         self._sync_sizes()
-        return slots
+        return list(range(first, slot))
+
+    def _buffer(self, tids: Iterable[int], slots: Iterable[int], tfs: Iterable[int]) -> None:
+        count = 0
+        for tid, slot, tf in zip(tids, slots, tfs, strict=True):
+            docs, freqs = self.buffers.setdefault(tid, (array("I"), array("H")))
+            docs.append(slot)
+            freqs.append(tf)
+            count += 1
+        self.buffered += count
+        if self.buffered > MERGE_SHARE * max(len(self.block_docs), 10_000):
+            self.flush()
 
     def add_document(self, document: Sequence[str]) -> int:
         """Index one document; returns its slot."""
         return self.add_documents([document])[0]
+
+    def settle(self) -> None:
+        """Put staged batches where queries find them, without re-sorting a large block for few.
+
+        A build (or a change as large as a share of the block) is sorted into the block; a few
+        thousand papers caught up at start go to the per-term buffers instead.
+        """
+        if not self.staged:
+            return
+        staged = sum(len(tids) for tids, _, _ in self.staged)
+        if staged + self.buffered > MERGE_SHARE * max(len(self.block_docs), 10_000):
+            self.flush()
+            return
+        batches, self.staged = self.staged, []
+        for tids, slots, tfs in batches:
+            self._buffer(tids.tolist(), slots.tolist(), tfs.tolist())
 
     def flush(self) -> None:
         """Sort staged batches and buffers into the block (one stable sort for all of them)."""
@@ -183,37 +315,55 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         if not self.alive[slot]:
             return
         self.alive[slot] = 0
-        tids = np.frombuffer(self.doc_terms, dtype=np.uint32)[
-            self.doc_ptr[slot]:self.doc_ptr[slot + 1]].astype(np.int64)
+        tids = self.slot_terms(slot).astype(np.int64)
+        if not self.df.flags.writeable:
+            self.df = self.df.copy()
         self.df[tids] -= 1
         self.total_len -= int(self.lengths[slot])
         self.live_docs -= 1
         self._sync_sizes()
 
+    def slot_terms(self, slot: int) -> Array:
+        """The distinct term ids of a document, as an array."""
+        return self.doc_terms.slice(int(self.doc_ptr[slot]), int(self.doc_ptr[slot + 1]))
+
     def slot_term_ids(self, slot: int) -> list[int]:
         """The distinct term ids of a document."""
-        return list(self.doc_terms[self.doc_ptr[slot]:self.doc_ptr[slot + 1]])
+        ids: list[int] = self.slot_terms(slot).tolist()
+        return ids
 
     def refresh_idf(self, terms: Iterable[str] | None = None) -> None:
-        """Recompute idf: for every term (after a large change) or only for ``terms``."""
-        if terms is None:
-            self._calc_idf(self.nd())
+        """Recompute idf after a change.
+
+        Every term's idf depends on the corpus size, so all are recomputed (vectorised: a few
+        milliseconds); ``terms`` is accepted for callers that know what changed. The values depend
+        only on the document frequencies, never on the order terms were first seen, so an index
+        kept current incrementally scores exactly like one built from scratch.
+        """
+        self._compute_idf()
+
+    def _compute_idf(self) -> None:
+        df = self.df
+        live = df > 0
+        n_live = int(np.count_nonzero(live))
+        self.idf_values = np.zeros(len(df), dtype=np.float64)
+        if not n_live or self.corpus_size <= 0:
+            self.average_idf = 0.0
             return
+        # rank-bm25's formula, with math.log once per distinct frequency (bit-for-bit the same
+        # whatever the vocabulary order) and an exactly rounded mean for the epsilon floor.
+        freqs, inverse, counts = np.unique(df[live], return_inverse=True, return_counts=True)
+        size = self.corpus_size
+        raw = np.array([math.log(size - f + 0.5) - math.log(f + 0.5) for f in freqs.tolist()])
+        self.average_idf = math.fsum((raw * counts).tolist()) / n_live
         eps = self.epsilon * self.average_idf
-        for term in terms:
-            tid = self.vocab.get(term)
-            freq = int(self.df[tid]) if tid is not None else 0
-            if freq == 0:
-                self.idf.pop(term, None)
-                continue
-            value = math.log(self.corpus_size - freq + 0.5) - math.log(freq + 0.5)
-            self.idf[term] = value if value >= 0 else eps
+        self.idf_values[live] = np.where(raw < 0, eps, raw)[inverse]
 
     # postings access -------------------------------------------------------------------------
 
     def _postings_of(self, tid: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]:
         if self.staged:
-            self.flush()
+            self.settle()
         docs: npt.NDArray[np.uint32] = np.zeros(0, np.uint32)
         tfs: npt.NDArray[np.uint16] = np.zeros(0, np.uint16)
         if tid < len(self.block_ptr) - 1:
@@ -250,6 +400,11 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         at = int(np.searchsorted(docs, slot))
         return int(tfs[at]) if at < len(docs) and int(docs[at]) == slot else 0
 
+    def alive_mask(self) -> npt.NDArray[np.bool_]:
+        """Which slots hold a live document."""
+        mask: npt.NDArray[np.bool_] = self.alive.view() == 1
+        return mask
+
     # scoring -------------------------------------------------------------------------------
 
     def get_batch_scores(self, query: Sequence[str], doc_ids: Sequence[int] | Slots
@@ -259,7 +414,7 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         scores = np.zeros(len(ids))
         if not len(ids):
             return scores
-        lengths = np.frombuffer(self.lengths, dtype=np.float32)[ids].astype(np.float64)
+        lengths = self.lengths.view()[ids].astype(np.float64)
         norm = self.k1 * (1 - self.b + self.b * lengths / (self.avgdl or 1.0))
         for term in dict.fromkeys(query):
             tid = self.vocab.get(term)
@@ -280,5 +435,86 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
     def get_scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
         """Scores of every slot (retired slots score 0)."""
         scores = self.get_batch_scores(query, np.arange(len(self.lengths)))
-        scores[np.frombuffer(self.alive, dtype=np.int8) == 0] = 0.0
+        scores[self.alive.view() == 0] = 0.0
         return scores
+
+    # saving and loading ------------------------------------------------------------------------
+
+    def to_arrays(self) -> tuple[dict[str, list[Array]], dict[str, Any]]:
+        """The whole state as named arrays (each given as consecutive parts) plus scalars.
+
+        A snapshot: what may change in place later is copied, the rest (replaced, never
+        changed, or only appended to past the end of these views) is shared, so the caller can
+        write the arrays out without holding the index's lock.
+        """
+        if self.staged:
+            self.settle()
+        pending_t, pending_d, pending_f = [], [], []
+        for tid in sorted(self.buffers):
+            docs, freqs = self.buffers[tid]
+            pending_t.append(np.full(len(docs), tid, dtype=np.uint32))
+            pending_d.append(np.array(docs, dtype=np.uint32))
+            pending_f.append(np.array(freqs, dtype=np.uint16))
+        terms = "\n".join(self.terms).encode("utf-8")  # terms never hold whitespace
+        arrays: dict[str, list[Array]] = {
+            "bm25_terms": [np.frombuffer(terms, dtype=np.uint8)],
+            "bm25_df": [self.df.copy()],
+            "bm25_idf": [self.idf_values],
+            "bm25_block_ptr": [self.block_ptr],
+            "bm25_block_docs": [self.block_docs],
+            "bm25_block_tfs": [self.block_tfs],
+            "bm25_pending_tids": pending_t or [np.zeros(0, np.uint32)],
+            "bm25_pending_docs": pending_d or [np.zeros(0, np.uint32)],
+            "bm25_pending_tfs": pending_f or [np.zeros(0, np.uint16)],
+            "bm25_doc_terms": self.doc_terms.parts(),
+            "bm25_doc_ptr": [self.doc_ptr.view()],
+            "bm25_lengths": [self.lengths.view()],
+            "bm25_alive": [self.alive.view().copy()],
+        }
+        scalars = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon,
+                   "total_len": self.total_len, "live_docs": self.live_docs,
+                   "average_idf": self.average_idf, "n_terms": len(self.terms)}
+        return arrays, scalars
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, Array], scalars: Mapping[str, Any]
+                    ) -> PostingsBM25:
+        """Rebuild from ``to_arrays``' output (arrays may be memory-mapped; nothing is copied)."""
+        self = cls.__new__(cls)
+        self._empty()
+        self.k1, self.b, self.epsilon = (float(scalars[k]) for k in ("k1", "b", "epsilon"))
+        blob = arrays["bm25_terms"].tobytes().decode("utf-8")
+        self.terms.extend(blob.split("\n") if blob else [])
+        if len(self.terms) != int(scalars["n_terms"]):
+            raise ValueError("the vocabulary does not match its count")
+        self.vocab.update(zip(self.terms, range(len(self.terms)), strict=True))
+        self.df = arrays["bm25_df"]
+        self.idf_values = arrays["bm25_idf"]
+        self.average_idf = float(scalars["average_idf"])
+        self.block_ptr = arrays["bm25_block_ptr"]
+        self.block_docs = arrays["bm25_block_docs"]
+        self.block_tfs = arrays["bm25_block_tfs"]
+        pending = zip(arrays["bm25_pending_tids"].tolist(), arrays["bm25_pending_docs"].tolist(),
+                      arrays["bm25_pending_tfs"].tolist(), strict=True)
+        for tid, slot, tf in pending:
+            docs, freqs = self.buffers.setdefault(tid, (array("I"), array("H")))
+            docs.append(slot)
+            freqs.append(tf)
+            self.buffered += 1
+        self.doc_terms = _AppendOnly(arrays["bm25_doc_terms"])
+        self.doc_ptr = Growable(np.uint64, arrays["bm25_doc_ptr"])
+        self.lengths = Growable(np.float32, arrays["bm25_lengths"])
+        self.alive = Growable(np.int8, arrays["bm25_alive"])
+        self.total_len = int(scalars["total_len"])
+        self.live_docs = int(scalars["live_docs"])
+        self.tokenizer = None
+        self.doc_freqs = []
+        self._sync_sizes()
+        self.idf = _Idf(self)
+        n_slots = len(self.lengths)
+        if not (len(self.df) == len(self.idf_values) == len(self.terms) == len(self.block_ptr) - 1
+                and len(self.doc_ptr) == n_slots + 1 and len(self.alive) == n_slots
+                and int(self.block_ptr[-1]) == len(self.block_docs) == len(self.block_tfs)
+                and int(self.doc_ptr[n_slots]) == len(self.doc_terms)):
+            raise ValueError("the index arrays do not fit together")
+        return self

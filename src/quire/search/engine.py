@@ -12,15 +12,16 @@ import math
 import sqlite3
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from quire.search.bm25 import PostingsBM25
+from quire.search.bm25 import Growable, PostingsBM25
 from quire.search.query import Alternative, Filter, Query, parse_query
 from quire.search.tokenizer import fold, index_terms, iter_tokens
 from quire.store import Library
@@ -35,6 +36,9 @@ PARTIAL_SHARE = 0.5
 NO_DATE = -(2**31)
 BUILD_BATCH = 2000
 Mask = npt.NDArray[np.bool_]
+Progress = Callable[[int, int], None]  # (papers done, papers in all)
+COLUMNS = ("pid", "published", "added", "upvotes", "authors", "bookmarked", "read", "note",
+           "abstract", "code", "tagged")
 
 
 @dataclass
@@ -85,19 +89,20 @@ def _day(value: str | None) -> int:
 
 
 class _Column:
-    """A growable numpy column (amortised appends, vectorised reads)."""
+    """A growable numpy column (amortised appends, vectorised reads); may start memory-mapped."""
 
-    def __init__(self, fill: int = 0) -> None:
-        self.data: npt.NDArray[np.int64] = np.full(1024, fill, dtype=np.int64)
+    def __init__(self, fill: int = 0, data: npt.NDArray[np.int64] | None = None) -> None:
+        self.data: npt.NDArray[np.int64] = np.full(1024, fill, dtype=np.int64) if data is None \
+            else data
         self.fill = fill
-        self.size = 0
+        self.size = 0 if data is None else len(data)
 
     def put(self, slots: list[int], values: list[int]) -> None:
         """Set the values of these slots (slots may lie past the end: the column grows)."""
         end = max(slots) + 1
-        if end > len(self.data):
-            grown = np.full(max(len(self.data) * 2, end), self.fill, dtype=np.int64)
-            grown[: len(self.data)] = self.data
+        if end > len(self.data) or not self.data.flags.writeable:
+            grown = np.full(max(len(self.data) * 2, end, 1024), self.fill, dtype=np.int64)
+            grown[: self.size] = self.data[: self.size]
             self.data = grown
         self.data[slots] = values
         self.size = max(self.size, end)
@@ -106,27 +111,133 @@ class _Column:
         return self.data[: self.size]
 
 
+class _Strings:
+    """One string per slot, saved as a single NUL-separated UTF-8 blob and decoded on first use.
+
+    Kept out of Python objects until a filter needs them, so a loaded index costs no time for
+    the (many) papers nobody filters by organisation or id.
+    """
+
+    def __init__(self, blob: npt.NDArray[np.uint8] | None = None, count: int = 0) -> None:
+        self._items: list[str] | None = [] if blob is None else None
+        self._blob = blob
+        self._count = count
+
+    def items(self) -> list[str]:
+        """Every string, in slot order."""
+        if self._items is None:
+            assert self._blob is not None
+            text = self._blob.tobytes().decode("utf-8")
+            self._items = text.split("\0") if self._count else []
+            if len(self._items) != self._count:
+                raise ValueError("a string column does not match its count")
+            self._blob = None
+        return self._items
+
+    def extend(self, values: list[str]) -> None:
+        """Append strings (NUL, the separator, becomes a space)."""
+        self.items().extend(v.replace("\0", " ") for v in values)
+        self._count += len(values)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, slot: int) -> str:
+        return self.items()[slot]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.items())
+
+    def blob(self) -> npt.NDArray[np.uint8]:
+        """The saved form."""
+        if self._items is None and self._blob is not None:
+            return self._blob
+        return np.frombuffer("\0".join(self.items()).encode("utf-8"), dtype=np.uint8)
+
+
+class _SlotMap:
+    """pid -> slot of the paper's live document: an array indexed by pid (pids are row ids)."""
+
+    LIMIT = 1 << 28  # pids beyond this (never seen in practice) go to a dict
+
+    def __init__(self, table: npt.NDArray[np.int64] | None = None) -> None:
+        self.table = Growable(np.int64, table)
+        self.far: dict[int, int] = {}
+        self.count = int(np.count_nonzero(self.table.view() >= 0))
+
+    def get(self, pid: int, default: int | None = None) -> int | None:
+        """The slot of ``pid``, or ``default``."""
+        if 0 <= pid < len(self.table):
+            slot = int(self.table[pid])
+            return slot if slot >= 0 else default
+        return self.far.get(pid, default)
+
+    def __getitem__(self, pid: int) -> int:
+        slot = self.get(pid)
+        if slot is None:
+            raise KeyError(pid)
+        return slot
+
+    def __contains__(self, pid: object) -> bool:
+        return isinstance(pid, int) and self.get(pid) is not None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def pop(self, pid: int, default: int | None = None) -> int | None:
+        """Forget ``pid``; returns its slot, or ``default``."""
+        slot = self.get(pid)
+        if slot is None:
+            return default
+        if 0 <= pid < len(self.table):
+            self.table[pid] = -1
+        else:
+            del self.far[pid]
+        self.count -= 1
+        return slot
+
+    def put(self, pids: list[int], slots: list[int]) -> None:
+        """Map each pid to its slot (none of them mapped yet)."""
+        near = [(p, s) for p, s in zip(pids, slots, strict=True) if 0 <= p < self.LIMIT]
+        for pid, slot in zip(pids, slots, strict=True):
+            if not 0 <= pid < self.LIMIT:
+                self.far[pid] = slot
+        if near:
+            top = max(p for p, _ in near) + 1
+            if top > len(self.table):
+                self.table.extend(np.full(top - len(self.table), -1, dtype=np.int64))
+            near_pids, near_slots = zip(*near, strict=True)
+            table = self.table.view()
+            if not table.flags.writeable:
+                self.table.data = table = table.copy()
+            table[list(near_pids)] = list(near_slots)
+        self.count += len(pids)
+
+
 class SearchIndex:
-    """Everything needed to answer queries over one library, in memory."""
+    """Everything needed to answer queries over one library, in memory (or memory-mapped)."""
 
     def __init__(self, library: Library) -> None:
         self.library = library
         self.bm25 = PostingsBM25()
         self.rev = 0
         self.lock = threading.RLock()
-        self.slot_of: dict[int, int] = {}
-        self.pids: list[int] = []
-        self.titles: list[str] = []  # folded, for sorting and phrase checks
-        self.ids: list[str] = []
-        self.orgs: list[str] = []
-        self.sources: list[str] = []
+        self.slot_of = _SlotMap()
+        self.titles = _Strings()  # folded, for sorting
+        self.ids = _Strings()
+        self.orgs = _Strings()
+        self.sources = _Strings()
         self.tags: dict[str, set[int]] = {}
-        self.slot_tags: list[tuple[str, ...]] = []
-        cols = ("pid", "published", "added", "upvotes", "authors", "bookmarked", "read", "note",
-                "abstract", "code", "tagged")
+        self.slot_tags: dict[int, tuple[str, ...]] = {}
         self.cols: dict[str, _Column] = {
-            name: _Column(NO_DATE if name == "published" else -1) for name in cols
+            name: _Column(NO_DATE if name == "published" else -1) for name in COLUMNS
         }
+        # More per-index data kept with the index (name -> array), saved and loaded with it:
+        # a component that derives a table from the indexed text (an acronym table, say) puts
+        # it here and finds it again after a warm start.
+        self.extras: dict[str, npt.NDArray[Any]] = {}
+        self.unsaved = 0  # papers changed since the index was last saved (or loaded)
+        self._pid_list: list[int] | None = None
         self._vocab_sorted: list[str] | None = None
         self._title_rank: npt.NDArray[np.int64] | None = None
         self._orders: dict[str, npt.NDArray[np.int64]] = {}  # sort key -> every slot, in order
@@ -134,63 +245,73 @@ class SearchIndex:
     # -- building and keeping current ------------------------------------------------------
 
     @classmethod
-    def build(cls, library: Library, progress: Callable[[int], None] | None = None
-              ) -> SearchIndex:
+    def build(cls, library: Library, progress: Progress | None = None) -> SearchIndex:
         """Index the whole library (seconds at 100,000 papers: run it in a worker)."""
         index = cls(library)
         index.refresh(progress=progress)
         return index
 
-    def refresh(self, progress: Callable[[int], None] | None = None) -> int:
-        """Catch up with every change made since the last refresh; returns how many papers moved."""
+    @property
+    def pids(self) -> list[int]:
+        """The paper id of each slot (retired slots included)."""
+        if self._pid_list is None:
+            self._pid_list = self.cols["pid"].view().tolist()
+        return self._pid_list
+
+    def refresh(self, progress: Progress | None = None, prepare: bool = True) -> int:
+        """Catch up with every change made since the last refresh; returns how many papers moved.
+
+        ``progress(done, total)`` is called after each batch. ``prepare`` works out the sort
+        orders now (the reader wants them before the first keystroke; a one-off command does not).
+        """
         rev = self.library.current_rev()
         if rev == self.rev:
             return 0
         removed = self.library.removed_since(self.rev)
+        total = self.library.count() if progress is not None and not self.rev else 0
         changed = 0
         with self.lock:
-            touched: set[str] = set()
             for pid in removed:
-                touched |= self._retire(pid)
+                self._retire(pid)
             for batch in self.library.index_rows(since_rev=self.rev, batch=BUILD_BATCH):
                 documents = []
                 for row in batch:
-                    touched |= self._retire(row["pid"])
+                    self._retire(row["pid"])
                     documents.append(self._terms(row))
                 slots = self.bm25.add_documents(documents)
                 self._remember(batch, slots)
-                if self.rev:  # a full build recomputes every idf anyway
-                    for terms in documents:
-                        touched.update(terms)
                 changed += len(batch)
                 if progress is not None:
-                    progress(changed)
-            self.bm25.flush()
+                    progress(changed, max(total, changed))
+            self.bm25.settle()
             changed += len(removed)
-            if changed > 200 or self.bm25.average_idf == 0.0:
-                self.bm25.refresh_idf()
-            else:
-                self.bm25.refresh_idf(touched)
+            self.bm25.refresh_idf()
+            self._pid_list = None
             self._vocab_sorted = None
-            self._title_rank = None
-            self._orders = {}
-            # Worked out here, in the refresh worker, so no keystroke ever pays for them.
-            for key in ("date", "upvotes", "title", "added"):
-                self.ordered_slots(key)
+            if changed:
+                self._title_rank = None
+                self._orders = {}
+            if prepare:
+                # Worked out here, in the refresh worker, so no keystroke ever pays for them.
+                self.prepare_orders()
             self.rev = rev
+            self.unsaved += changed
         if changed > 1000:
             _return_free_memory()
         return changed
 
-    def _retire(self, pid: int) -> set[str]:
+    def prepare_orders(self) -> None:
+        """Work out every precomputed sort order (after a change, before the next query)."""
+        for key in ("date", "upvotes", "title", "added"):
+            self.ordered_slots(key)
+
+    def _retire(self, pid: int) -> None:
         slot = self.slot_of.pop(pid, None)
         if slot is None:
-            return set()
-        terms = {self._term(t) for t in self.bm25.slot_term_ids(slot)}
+            return
         self.bm25.retire(slot)
-        for tag in self.slot_tags[slot]:
+        for tag in self.slot_tags.pop(slot, ()):
             self.tags.get(tag, set()).discard(slot)
-        return terms
 
     def _term(self, tid: int) -> str:
         return self.bm25.terms[tid]
@@ -209,18 +330,21 @@ class SearchIndex:
 
     def _remember(self, rows: list[sqlite3.Row], slots: list[int]) -> None:
         """Keep what filters and sorting need about each paper, one column write per batch."""
+        if not slots:
+            return
         values: dict[str, list[int]] = {name: [] for name in self.cols}
+        titles, ids, orgs, sources, pids = [], [], [], [], []
         for row, slot in zip(rows, slots, strict=True):
             tags = tuple((row["tags"] or "").split())
-            self.slot_of[row["pid"]] = slot
-            self.pids.append(row["pid"])
-            self.titles.append(fold(row["title"]))
-            self.ids.append(row["arxiv_id"] or row["short_id"])
-            self.orgs.append(fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}"))
-            self.sources.append(row["sources"] or "")
-            self.slot_tags.append(tags)
-            for tag in tags:
-                self.tags.setdefault(tag, set()).add(slot)
+            pids.append(row["pid"])
+            titles.append(fold(row["title"]))
+            ids.append(row["arxiv_id"] or row["short_id"])
+            orgs.append(fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}"))
+            sources.append(row["sources"] or "")
+            if tags:
+                self.slot_tags[slot] = tags
+                for tag in tags:
+                    self.tags.setdefault(tag, set()).add(slot)
             values["pid"].append(row["pid"])
             values["published"].append(_day(row["published"]))
             values["added"].append(int(datetime.fromisoformat(row["added"]).timestamp()))
@@ -233,14 +357,100 @@ class SearchIndex:
             values["abstract"].append(int(bool(row["abstract"])))
             values["code"].append(int(bool(row["github_repo"])))
             values["tagged"].append(int(bool(tags)))
-        if slots:
-            for name, column in values.items():
-                self.cols[name].put(slots, column)
+        self.slot_of.put(pids, slots)
+        self.titles.extend(titles)
+        self.ids.extend(ids)
+        self.orgs.extend(orgs)
+        self.sources.extend(sources)
+        for name, column in values.items():
+            self.cols[name].put(slots, column)
 
     @property
     def size(self) -> int:
         """How many papers are indexed."""
         return len(self.slot_of)
+
+    # -- saving and loading (see quire.search.persist) ----------------------------------------
+
+    def to_arrays(self) -> tuple[dict[str, list[npt.NDArray[Any]]], dict[str, Any]]:
+        """The whole index as named arrays (each as consecutive parts) plus scalars.
+
+        A consistent snapshot (see ``PostingsBM25.to_arrays``): it can be written out while
+        queries and refreshes go on.
+        """
+        with self.lock:
+            self.prepare_orders()
+            arrays, scalars = self.bm25.to_arrays()
+            for name, column in self.cols.items():
+                arrays[f"col_{name}"] = [column.view().copy()]
+            for name in ("titles", "ids", "orgs", "sources"):
+                arrays[f"str_{name}"] = [getattr(self, name).blob()]
+            tag_names = sorted(self.tags)
+            tag_slots = [np.asarray(sorted(self.tags[t]), dtype=np.int64) for t in tag_names]
+            arrays["tag_names"] = [np.frombuffer("\0".join(tag_names).encode(), dtype=np.uint8)]
+            arrays["tag_counts"] = [np.asarray([len(s) for s in tag_slots], dtype=np.int64)]
+            arrays["tag_slots"] = tag_slots or [np.zeros(0, dtype=np.int64)]
+            arrays["slot_of"] = [self.slot_of.table.view().copy()]
+            arrays["far_pids"] = [np.asarray(list(self.slot_of.far), dtype=np.int64)]
+            arrays["far_slots"] = [np.asarray(list(self.slot_of.far.values()), dtype=np.int64)]
+            for key, order in self._orders.items():
+                arrays[f"order_{key}"] = [order]
+            arrays["title_rank"] = [self.title_rank()]
+            for name, extra in self.extras.items():
+                arrays[f"extra_{name}"] = [extra]
+            scalars.update(rev=self.rev, n_slots=len(self.bm25.lengths), n_tags=len(tag_names))
+            return arrays, scalars
+
+    @classmethod
+    def from_arrays(cls, library: Library, arrays: dict[str, npt.NDArray[Any]],
+                    scalars: dict[str, Any]) -> SearchIndex:
+        """Rebuild an index from ``to_arrays``' output (arrays may be memory-mapped).
+
+        Raises ``ValueError`` (or ``KeyError``) when the parts do not fit together.
+        """
+        index = cls(library)
+        index.bm25 = PostingsBM25.from_arrays(arrays, scalars)
+        n_slots = int(scalars["n_slots"])
+        if len(index.bm25.lengths) != n_slots:
+            raise ValueError("the index arrays do not fit together")
+        for name in COLUMNS:
+            data = arrays[f"col_{name}"]
+            if len(data) != n_slots:
+                raise ValueError(f"column {name} does not fit the index")
+            index.cols[name] = _Column(NO_DATE if name == "published" else -1, data)
+        for name in ("titles", "ids", "orgs", "sources"):
+            setattr(index, name, _Strings(arrays[f"str_{name}"], n_slots))
+        n_tags = int(scalars["n_tags"])
+        names_text = arrays["tag_names"].tobytes().decode("utf-8")
+        names = names_text.split("\0") if n_tags else []
+        counts = arrays["tag_counts"].tolist()
+        if len(names) != n_tags or len(counts) != n_tags:
+            raise ValueError("the tag table does not fit the index")
+        slots = arrays["tag_slots"].tolist()
+        at = 0
+        for name, count in zip(names, counts, strict=True):
+            index.tags[name] = set(slots[at:at + count])
+            at += count
+            for slot in slots[at - count:at]:
+                index.slot_tags[slot] = (*index.slot_tags.get(slot, ()), name)
+        index.slot_tags = {s: tuple(sorted(t)) for s, t in index.slot_tags.items()}
+        index.slot_of = _SlotMap(arrays["slot_of"])
+        far = dict(zip(arrays["far_pids"].tolist(), arrays["far_slots"].tolist(), strict=True))
+        index.slot_of.far = far
+        index.slot_of.count += len(far)
+        if index.slot_of.count != index.bm25.live_docs:
+            raise ValueError("the paper map does not fit the index")
+        for key in ("date", "upvotes", "title", "added"):
+            order = arrays.get(f"order_{key}")
+            if order is not None and len(order) == n_slots:
+                index._orders[key] = order
+        rank = arrays.get("title_rank")
+        if rank is not None and len(rank) == n_slots:
+            index._title_rank = rank
+        index.extras = {name[6:]: value for name, value in arrays.items()
+                        if name.startswith("extra_")}
+        index.rev = int(scalars["rev"])
+        return index
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -251,8 +461,7 @@ class SearchIndex:
             return self._search(parsed, limit)
 
     def _alive(self) -> Mask:
-        alive: Mask = np.frombuffer(self.bm25.alive, dtype=np.int8) == 1
-        return alive
+        return self.bm25.alive_mask()
 
     def _search(self, query: Query, limit: int | None) -> SearchResult:
         mask = self._alive() & self._filter_mask(query.filters)
@@ -377,7 +586,7 @@ class SearchIndex:
         return [prefix, *found]
 
     def _filter_mask(self, filters: Iterable[Filter]) -> Mask:
-        n = len(self.pids)
+        n = len(self.bm25.lengths)
         mask = np.ones(n, dtype=bool)
         for flt in filters:
             part = self._one_filter(flt, n)
@@ -460,11 +669,24 @@ class SearchIndex:
         return self._orders[sort]
 
     def title_rank(self) -> npt.NDArray[np.int64]:
-        """Each slot's position in title order (computed once per change, for sorting)."""
+        """Each slot's rank in title order, equal titles ranking equal (computed once per change).
+
+        Ties are left to the paper id, so the order never depends on which slot a paper got:
+        an index kept current incrementally sorts exactly like a fresh one.
+        """
         if self._title_rank is None:
-            order = sorted(range(len(self.titles)), key=self.titles.__getitem__)
+            titles = self.titles.items()
+            order = sorted(range(len(titles)), key=titles.__getitem__)
             rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
+            position, previous = -1, None
+            ranks = []
+            for slot in order:
+                title = titles[slot]
+                if title != previous:
+                    position += 1
+                    previous = title
+                ranks.append(position)
+            rank[order] = ranks
             self._title_rank = rank
         return self._title_rank
 

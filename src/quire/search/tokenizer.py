@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 
+# The version of what ``index_terms`` produces. A saved search index records it and is rebuilt
+# when it differs: bump it with any change that makes a text index as different terms.
+TOKENIZER_VERSION = 1
+
 # A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
 _PART = re.compile(r"\w+")

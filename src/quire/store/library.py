@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,6 +161,25 @@ class Library:
     def current_rev(self) -> int:
         """The change counter: it grows with every write, from any process."""
         return int(self._read("SELECT value FROM meta WHERE key='rev'")[0][0])
+
+    def identity(self) -> str:
+        """A random id this library file gets the first time it is asked (kept in ``meta``).
+
+        Caches derived from the library (the search index) record it, so a cache made for another
+        library, or for another file later put at the same path, is never taken for this one's.
+        Empty when it cannot be recorded (a read-only library without one yet).
+        """
+        query = "SELECT value FROM meta WHERE key='library_id'"
+        rows = self._read(query)
+        if not rows:
+            with self._lock:
+                try:  # not a change of the library: no new rev
+                    self._conn.execute("INSERT OR IGNORE INTO meta(key, value) "
+                                       "VALUES ('library_id', ?)", (uuid.uuid4().hex,))
+                except sqlite3.Error:
+                    return ""
+            rows = self._read(query)
+        return str(rows[0][0]) if rows else ""
 
     def count(self) -> int:
         """How many papers the library holds."""
