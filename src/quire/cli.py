@@ -20,7 +20,7 @@ from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
-from quire.search.query import SORT_KEYS
+from quire.search.query import SORT_KEYS, parse_query
 from quire.store import Library, StoreError
 
 if TYPE_CHECKING:
@@ -136,10 +136,28 @@ class Context:
 
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            from quire.search import SearchIndex  # numpy and rank-bm25: only for commands that search
+        """The full search index: the saved one caught up, else built once and saved."""
+        if self._index is None or not self._index.text:
+            # numpy and rank-bm25 load here: only for commands that search
+            from quire.search.persist import open_index
 
-            self._index = SearchIndex.build(self.library)
+            self._index = open_index(self.library, prepare=False).index
+        return self._index
+
+    def filter_index(self) -> SearchIndex:
+        """An index for queries without words: the saved one if usable, else one without text.
+
+        Listing by filters never pays for indexing every abstract.
+        """
+        if self._index is None:
+            from quire.search import SearchIndex
+            from quire.search.persist import CacheRefused, open_saved
+
+            try:
+                self._index = open_saved(self.library, prepare=False)[0]
+            except CacheRefused:
+                self._index = SearchIndex(self.library, text=False)
+                self._index.refresh(prepare=False)
         return self._index
 
     def resolve(self, ident: str) -> int:
@@ -205,7 +223,17 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
         text += f" sort:{'-' if reverse else ''}{sort}"
     elif reverse:
         text += " sort:-" + ("relevance" if query.strip() else "date")
-    result = ctx.index.search(text.strip() if text.strip() else "", limit=limit or None)
+    text = text.strip()
+    parsed = parse_query(text)
+    if not text:
+        # The plain list, newest first: one indexed scan of the library, no search index.
+        from quire.search import SearchResult
+
+        pids = ctx.library.all_pids()
+        pids = pids[:limit] if limit else pids
+        return SearchResult(parsed, pids, exact=len(pids))
+    index = ctx.index if parsed.has_words else ctx.filter_index()
+    result = index.search(parsed, limit=limit or None)
     for problem in result.errors:
         print(f"quire: query: {problem}", file=ctx.err)
     return result
@@ -274,8 +302,9 @@ def cmd_list(ctx: Context) -> int:
     def extra(paper: Paper) -> dict[str, Any]:
         if not as_search:
             return {}
-        return {"score": round(result.scores.get(paper.pid, 0.0), 4),
-                "matched": ctx.index.matched_terms(paper.pid, sorted(result.terms))}
+        matched = ctx.index.matched_terms(paper.pid, sorted(result.terms)) if result.terms \
+            else []
+        return {"score": round(result.scores.get(paper.pid, 0.0), 4), "matched": matched}
 
     _print_papers(ctx, papers, args.json, extra)
     if not args.json and not papers:

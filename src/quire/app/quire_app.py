@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import shlex
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
+from textual.message import Message
 
 from quire import locations
 from quire.app.commands import app_bindings
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from quire.search import SearchIndex
 
 FALLBACK_THEME = "quire-dark"
+PROGRESS_EVERY = 0.25  # seconds between index progress updates in the status line
 
 
 class QuireApp(App[int]):
@@ -77,13 +80,55 @@ class QuireApp(App[int]):
         # After the first paint: the build's thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.build_index)
 
+    class IndexProgress(Message):
+        """The index worker's news for the status line: loading, rebuilding, papers indexed."""
+
+        def __init__(self, done: int, total: int, reason: str = "") -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+            self.reason = reason
+
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
-        """Index the library off the UI thread; the list works from the store meanwhile."""
-        from quire.search import SearchIndex  # numpy and rank-bm25 load here, not at start-up
+        """Open the saved index (or build one) off the UI thread; the list works meanwhile.
 
-        index = SearchIndex.build(self.library)
-        self.call_from_thread(self._index_ready, index)
+        The saved index is caught up with what changed since it was written; only when it is
+        missing or cannot be trusted is the library indexed again, with progress in the status
+        line. Saving comes after the index is handed over, so search never waits for the disk.
+        """
+        from quire.search.persist import SAVE_AFTER, open_index, save
+
+        reason = ""
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY or done == total:
+                last = now
+                self.post_message(self.IndexProgress(done, total, reason))
+
+        def rebuilding(why: str) -> None:
+            nonlocal reason
+            reason = why
+
+        opened = open_index(self.library, progress=progress, write=False, on_rebuild=rebuilding)
+        self.call_from_thread(self._index_ready, opened.index)
+        if not opened.loaded or opened.index.unsaved >= SAVE_AFTER:
+            try:
+                save(opened.index)
+            except OSError as error:  # a full or read-only cache costs time at the next start
+                self.call_from_thread(self.notify, f"Could not save the search index: {error}",
+                                      severity="warning")
+
+    def on_quire_app_index_progress(self, message: QuireApp.IndexProgress) -> None:
+        """Show indexing progress in the main screen's status line."""
+        from quire.app.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.index_progress(message.done, message.total, message.reason)
 
     def _index_ready(self, index: SearchIndex) -> None:
         self.index = index

@@ -29,7 +29,7 @@ import shutil
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,7 +139,8 @@ def save(index: SearchIndex, folder: Path | None = None) -> Path:
         manifest: dict[str, Any] = {
             "format": INDEX_FORMAT, "tokenizer": TOKENIZER_VERSION, "schema": SCHEMA_VERSION,
             "library": str(index.library.path.resolve()),
-            "library_id": index.library.identity(), "rev": rev, "papers": size, "written_by": f"quire {__version__}",
+            "library_id": index.library.identity(), "rev": rev, "papers": size,
+            "written_by": f"quire {__version__}",
             "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "scalars": scalars, "arrays": entries,
         }
@@ -328,33 +329,46 @@ def _load(library: Library, folder: Path) -> SearchIndex:
 # -- the usual way in -------------------------------------------------------------------------
 
 def open_index(library: Library, progress: Progress | None = None, folder: Path | None = None,
-               save_after: int = SAVE_AFTER, prepare: bool = True,
-               write: bool = True) -> Opened:
+               save_after: int = SAVE_AFTER, prepare: bool = True, write: bool = True,
+               on_rebuild: Callable[[str], None] | None = None) -> Opened:
     """The library's search index, up to date: the saved one caught up, else a fresh build.
 
     The result is saved again when it was built, or when catching up changed at least
     ``save_after`` papers (a few annotation changes are cheaper to catch up at the next start
     than to save). ``write=False`` never saves (the caller saves later, off the critical path).
+    ``on_rebuild(reason)`` is told, before a build starts, why the saved index was not used.
     """
     folder = folder or folder_for(library)
     reason = ""
     try:
-        index = load(library, folder)
-        caught_up = index.refresh(progress=progress, prepare=prepare)
-        if _agrees(index):
-            opened = Opened(index, loaded=True, caught_up=caught_up)
-            if write and index.unsaved >= save_after:
-                opened.saved = _try_save(index, folder)
-            return opened
-        reason = "it did not agree with the library after catching up"
+        index, caught_up = open_saved(library, progress, folder, prepare)
+        opened = Opened(index, loaded=True, caught_up=caught_up)
+        if write and index.unsaved >= save_after:
+            opened.saved = _try_save(index, folder)
+        return opened
     except CacheRefused as error:
         reason = "" if str(error) == "no saved index" else str(error)
+    if on_rebuild is not None:
+        on_rebuild(reason)
     index = SearchIndex.build(library, progress=progress) if prepare else \
         _build_lazy(library, progress)
     opened = Opened(index, loaded=False, reason=reason)
     if write:
         opened.saved = _try_save(index, folder)
     return opened
+
+
+def open_saved(library: Library, progress: Progress | None = None, folder: Path | None = None,
+               prepare: bool = True) -> tuple[SearchIndex, int]:
+    """The saved index caught up with the library, and how many papers that changed.
+
+    Raises ``CacheRefused`` when there is none or it cannot be trusted.
+    """
+    index = load(library, folder)
+    caught_up = index.refresh(progress=progress, prepare=prepare)
+    if not _agrees(index):
+        raise CacheRefused("it did not agree with the library after catching up")
+    return index, caught_up
 
 
 def _build_lazy(library: Library, progress: Progress | None) -> SearchIndex:

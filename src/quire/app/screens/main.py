@@ -135,7 +135,15 @@ class MainScreen(Screen[None]):
         pids = library.all_pids(unread=view.query == "is:unread",
                                 bookmarked=view.query == "is:bookmarked")
         self._show_pids(pids)
-        self.query_one(SearchBar).status(f"{_count(pids)} · indexing for search…")
+        self.query_one(SearchBar).status(f"{_count(pids)} · opening the search index…")
+
+    def index_progress(self, done: int, total: int, reason: str = "") -> None:
+        """The index is being built: say how far it got (and why, when a saved one was refused)."""
+        if self.quire.index is not None:
+            return
+        share = f" {100 * done // total}%" if total else ""
+        why = f" (the saved one was not usable: {reason})" if reason else ""
+        self.query_one(SearchBar).status(f"indexing for search{why}…{share}")
 
     def index_ready(self) -> None:
         """The index is built: from now on every list comes from it."""
