@@ -456,11 +456,14 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             pending_d.append(np.array(docs, dtype=np.uint32))
             pending_f.append(np.array(freqs, dtype=np.uint16))
         terms = "\n".join(self.terms).encode("utf-8")  # terms never hold whitespace
+        ptr = self.block_ptr
+        if len(ptr) < len(self.terms) + 1:  # terms first seen since the block was sorted
+            ptr = np.concatenate([ptr, np.full(len(self.terms) + 1 - len(ptr), ptr[-1])])
         arrays: dict[str, list[Array]] = {
             "bm25_terms": [np.frombuffer(terms, dtype=np.uint8)],
             "bm25_df": [self.df.copy()],
             "bm25_idf": [self.idf_values],
-            "bm25_block_ptr": [self.block_ptr],
+            "bm25_block_ptr": [ptr],
             "bm25_block_docs": [self.block_docs],
             "bm25_block_tfs": [self.block_tfs],
             "bm25_pending_tids": pending_t or [np.zeros(0, np.uint32)],

@@ -152,7 +152,7 @@ def save(index: SearchIndex, folder: Path | None = None) -> Path:
         _fsync_dir(temp)
         generation = folder / f"gen-{name}"
         temp.rename(generation)
-        _publish(folder, generation.name, rev)
+        _publish(folder, generation.name, rev, manifest["library_id"])
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -161,10 +161,10 @@ def save(index: SearchIndex, folder: Path | None = None) -> Path:
     return generation
 
 
-def _publish(folder: Path, generation: str, rev: int) -> None:
-    """Point CURRENT at ``generation`` unless a newer complete one was published meanwhile."""
+def _publish(folder: Path, generation: str, rev: int, library_id: str) -> None:
+    """Point CURRENT at ``generation`` unless a newer usable one was published meanwhile."""
     with _publish_lock(folder):
-        current = _current_rev(folder)
+        current = _current_rev(folder, library_id)
         if current is not None and current > rev:
             return  # another process saved a later state of the library: keep it
         pointer = folder / f"{CURRENT}.tmp-{uuid.uuid4().hex}"
@@ -191,12 +191,16 @@ def _publish_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _current_rev(folder: Path) -> int | None:
+def _current_rev(folder: Path, library_id: str) -> int | None:
+    """The rev of the current generation, if it is one this quire would load for the library."""
     try:
-        generation = (folder / CURRENT).read_text(encoding="utf-8").strip()
-        manifest = json.loads((folder / generation / MANIFEST).read_text(encoding="utf-8"))
-        return int(manifest["rev"])
-    except (OSError, ValueError, KeyError, TypeError):
+        _, manifest = _load_manifest(folder)
+        usable = (manifest.get("format") == INDEX_FORMAT
+                  and manifest.get("tokenizer") == TOKENIZER_VERSION
+                  and manifest.get("schema") == SCHEMA_VERSION
+                  and manifest.get("library_id") == library_id)
+        return int(manifest["rev"]) if usable else None
+    except (CacheRefused, ValueError, KeyError, TypeError):
         return None
 
 
