@@ -161,7 +161,7 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     indexes = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"papers_rev", "papers_newest"} <= indexes  # what versions 2 and 3 add
+    assert {"papers_rev", "papers_newest", "papers_doi"} <= indexes  # what versions 2, 3, 5 add
     check.close()
 
 

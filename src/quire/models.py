@@ -44,8 +44,8 @@ def clean_doi(raw: str) -> str | None:
 
 
 def doi_key(doi: str) -> str:
-    """A DOI folded for identity: DOIs are case-insensitive."""
-    return doi.strip().casefold()
+    """A DOI folded for identity: DOIs are case-insensitive (ASCII-only folding, as SQL's lower())."""
+    return doi.strip().lower()
 
 
 _SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])

@@ -24,6 +24,8 @@ from quire.models import (
     ImportSummary,
     Paper,
     PaperRecord,
+    doi_key,
+    same_person,
     short_id_for,
     split_arxiv_version,
     title_key,
@@ -90,6 +92,60 @@ class _Batch:
     rows: dict[int, dict[str, Any]]
     by_arxiv: dict[str, int]
     by_key: dict[str, list[int]]
+    by_doi: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What tells two papers with the same title apart: ids, first author, year, venue."""
+
+    arxiv_id: str | None
+    doi: str | None  # folded; arXiv's own DOIs (10.48550/…) are left out: they repeat the id
+    first_author: str | None
+    year: int | None
+    venue: str | None
+
+    @classmethod
+    def of_record(cls, record: PaperRecord) -> _Evidence:
+        return cls._make(record.arxiv_id, record.doi, record.authors[:1],
+                         record.published.year if record.published else None, record.journal_ref)
+
+    @classmethod
+    def of_row(cls, row: dict[str, Any]) -> _Evidence:
+        authors = json.loads(row["authors"]) if row.get("authors") else []
+        published = row.get("published")
+        year = int(str(published)[:4]) if published else None
+        return cls._make(row.get("arxiv_id"), row.get("doi"), authors[:1], year,
+                         row.get("journal_ref"))
+
+    @classmethod
+    def _make(cls, arxiv_id: str | None, doi: str | None, first: list[str], year: int | None,
+              venue: str | None) -> _Evidence:
+        folded_doi = doi_key(doi) if doi else None
+        if folded_doi and folded_doi.startswith("10.48550/"):
+            folded_doi = None
+        return cls(arxiv_id, folded_doi, first[0] if first else None, year,
+                   title_key(venue) or None if venue else None)
+
+    def conflicts(self, other: _Evidence) -> str | None:
+        """Why two same-titled papers are different works, or ``None`` if nothing says so.
+
+        Missing values say nothing. A year is only compared when both sides name authors: a
+        date without authors comes from a Hugging Face page capture, whose year is inferred.
+        """
+        if self.arxiv_id and other.arxiv_id and self.arxiv_id != other.arxiv_id:
+            return "arxiv"
+        if self.doi and other.doi and self.doi != other.doi:
+            return "doi"
+        if self.first_author and other.first_author:
+            if not same_person(self.first_author, other.first_author):
+                return "author"
+            if self.year and other.year and self.year != other.year:
+                return "year"
+        if (self.venue and other.venue and self.venue != other.venue
+                and not (self.arxiv_id or other.arxiv_id)):
+            return "venue"  # a journal and a conference version (arXiv's journal_ref is free text)
+        return None
 
 
 class Library:
@@ -210,15 +266,16 @@ class Library:
     def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
         keys = sorted({title_key(r.title) for r in batch})
+        dois = sorted({doi_key(r.doi) for r in batch if r.doi})
         rows: dict[int, dict[str, Any]] = {}
-        for column, values in (("arxiv_id", ids), ("title_key", keys)):
+        for column, values in (("arxiv_id", ids), ("title_key", keys), ("lower(doi)", dois)):
             for chunk in _chunks(values):
                 marks = ",".join("?" * len(chunk))
                 for row in conn.execute(
                     f"SELECT * FROM papers WHERE {column} IN ({marks})", tuple(chunk)
                 ):
                     rows[row["pid"]] = dict(row)
-        state = _Batch(rows, {}, {})
+        state = _Batch(rows, {}, {}, {})
         for pid in sorted(rows):
             self._remember(state, rows[pid])
         return state
@@ -228,9 +285,27 @@ class Library:
         state.rows[row["pid"]] = row
         if row["arxiv_id"]:
             state.by_arxiv[row["arxiv_id"]] = row["pid"]
+        if row.get("doi"):
+            state.by_doi.setdefault(doi_key(row["doi"]), row["pid"])
         pids = state.by_key.setdefault(row["title_key"], [])
         if row["pid"] not in pids:
             pids.append(row["pid"])
+
+    @staticmethod
+    def _identify(state: _Batch, record: PaperRecord, key: str) -> int | None:
+        """The paper this record describes: by arXiv id, then DOI, then title with no evidence
+        against it (first author and year, venue, other ids); a bare title matches by title."""
+        if record.arxiv_id and (pid := state.by_arxiv.get(record.arxiv_id)) is not None:
+            return pid
+        evidence = _Evidence.of_record(record)
+        if record.doi and (pid := state.by_doi.get(doi_key(record.doi))) is not None:
+            row = state.rows[pid]
+            if not (record.arxiv_id and row["arxiv_id"]):  # two arXiv ids are two papers
+                return pid
+        for pid in state.by_key.get(key, []):
+            if evidence.conflicts(_Evidence.of_row(state.rows[pid])) is None:
+                return pid
+        return None
 
     def _import_batch(
         self,
@@ -248,15 +323,7 @@ class Library:
                 summary.skipped += 1
                 summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
                 continue
-            same_title = state.by_key.get(key, [])
-            title_only = [p for p in same_title if state.rows[p]["arxiv_id"] is None]
-            pid: int | None = None
-            if record.arxiv_id:
-                pid = state.by_arxiv.get(record.arxiv_id)
-                if pid is None and title_only:
-                    pid = title_only.pop(0)  # the title-only paper now has its arXiv id
-            elif same_title:
-                pid = same_title[0]
+            pid = self._identify(state, record, key)
             values = record_columns(record)
             values["title_key"] = key
             if record.arxiv_id:
@@ -266,6 +333,7 @@ class Library:
                 summary.added += 1
             else:
                 row = state.rows[pid]
+                old_key = row["title_key"]
                 changes = {k: v for k, v in values.items() if row.get(k) != v}
                 if changes:
                     sets = ", ".join(f"{k}=?" for k in changes)
@@ -277,18 +345,32 @@ class Library:
                     summary.updated += 1
                 else:
                     summary.unchanged += 1
-                if record.arxiv_id:
-                    # Other papers known only by this title are the same paper: fold them in.
-                    for other in [p for p in title_only if p != pid]:
-                        self._absorb(conn, into=pid, other=other, rev=rev)
-                        state.by_key[key].remove(other)
-                        state.rows.pop(other)
+                if old_key != key and pid in state.by_key.get(old_key, []):
+                    state.by_key[old_key].remove(pid)
+                if record.arxiv_id or record.doi:
+                    self._absorb_same(conn, state, row, key, rev)
             self._remember(state, row)
             conn.execute(
                 "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
                 "VALUES (?, ?, ?, ?)",
                 (row["pid"], source, summary.path, now),
             )
+
+    def _absorb_same(self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any],
+                     key: str, rev: int) -> None:
+        """Papers known only by this title, with nothing against the now identified paper, are
+        the same paper: fold them in (their annotations are kept)."""
+        evidence = _Evidence.of_row(row)
+        for other in list(state.by_key.get(key, [])):
+            other_row = state.rows[other]
+            if other == row["pid"] or other_row["arxiv_id"]:
+                continue
+            if evidence.conflicts(_Evidence.of_row(other_row)) is None:
+                self._absorb(conn, into=row["pid"], other=other, rev=rev)
+                state.by_key[key].remove(other)
+                state.rows.pop(other)
+                if other_row.get("doi"):
+                    state.by_doi.pop(doi_key(other_row["doi"]), None)
 
     @staticmethod
     def _insert(

@@ -102,6 +102,11 @@ CREATE TABLE watch_hits (
 CREATE INDEX watch_hits_at ON watch_hits(hit_at);
 """
 
+# Version 5: papers are also identified by DOI (case-insensitive), so imports look DOIs up.
+_V5 = """
+CREATE INDEX papers_doi ON papers(lower(doi));
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -114,7 +119,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
-                                                          _script(_V3), _script(_V4)]
+                                                          _script(_V3), _script(_V4), _script(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
