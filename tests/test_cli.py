@@ -77,7 +77,7 @@ def test_import_bad_file_fails_and_names_it(tmp_path: Path, sample: None) -> Non
 def test_import_missing_and_forced_format(tmp_path: Path) -> None:
     run = Run("import", str(tmp_path / "missing.txt"))
     assert run.code == 1 and "missing.txt: no such file" in run.err
-    assert Run("import").code == 1
+    assert Run("import").code == 2  # usage
     forced = Run("import", "--format", "bibtex", str(FIXTURES / "papers.bib"))
     assert forced.code == 0 and "(bibtex): 2 added" in forced.out
 

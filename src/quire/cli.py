@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from quire import __version__, locations
 from quire.config import Config, ConfigError, config_toml, load_config, save_config
+from quire.errors import BadFileError, QuireError, UsageError
 from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser loads lazily
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from quire.search import SearchIndex, SearchResult
 
 
-class CommandError(Exception):
+class CommandError(QuireError):
     """A command failed in a way the user can fix; the message says how."""
 
 
@@ -36,6 +37,20 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
+
+
+def _text_arg(value: str, what: str) -> str:
+    """A command-line text as stored text; bytes that are not UTF-8 are refused by name.
+
+    Python hands undecodable argv bytes over as lone surrogates, which no file can store.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raw = value[error.start].encode("utf-8", "surrogateescape")
+        raise CommandError(f"{what}: not UTF-8 text (byte 0x{raw[0]:02x} at character "
+                           f"{error.start + 1}); nothing was changed") from None
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -247,7 +262,7 @@ def cmd_import(ctx: Context) -> int:
     if args.sample:
         paths += locations.sample_files()
     if not paths:
-        raise CommandError("import: give at least one PATH, or --sample")
+        raise UsageError("import: give at least one PATH, or --sample")
     failed = 0
     totals = ImportSummary(path="total", format="")
     for path in paths:
@@ -260,7 +275,7 @@ def cmd_import(ctx: Context) -> int:
         for file in files:
             try:
                 summary = _import_with_progress(ctx, file)
-            except ImportFailure as error:
+            except BadFileError as error:
                 print(f"quire: {error} (nothing imported from it)", file=ctx.err)
                 failed += 1
                 continue
@@ -352,6 +367,8 @@ def _flag(method: str, value: bool, done: str) -> Callable[[Context], int]:
 
 def cmd_tag(ctx: Context) -> int:
     pid = ctx.resolve(ctx.args.id)
+    for tag in ctx.args.tags:
+        _text_arg(tag, "tag")
     try:
         if ctx.args.command == "tag":
             ctx.library.add_tags([pid], ctx.args.tags)
@@ -375,7 +392,7 @@ def cmd_note(ctx: Context) -> int:
     if ctx.args.text is None:
         ctx.print(ctx.library.get_paper(pid).annotation.note)
         return 0
-    text = sys.stdin.read() if ctx.args.text == "-" else ctx.args.text
+    text = sys.stdin.read() if ctx.args.text == "-" else _text_arg(ctx.args.text, "note")
     ctx.library.set_note(pid, text)
     ctx.print("note cleared" if not text else "note saved")
     return 0
@@ -555,9 +572,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         for problem in error.problems:
             print(f"  - {problem}", file=err)
         return 2
-    except (CommandError, StoreError, ImportFailure) as error:
+    except QuireError as error:
         print(f"quire: {error}", file=err)
-        return 1
+        return error.exit_code
     except BrokenPipeError:
         return 0
     finally:

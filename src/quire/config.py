@@ -15,6 +15,7 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from quire.errors import QuireError
 from quire.files import write_atomic
 
 SortKey = Literal["relevance", "date", "upvotes", "title", "added"]
@@ -146,8 +147,10 @@ class Config(BaseModel):
         return self
 
 
-class ConfigError(Exception):
+class ConfigError(QuireError):
     """The config file is invalid; ``problems`` lists every problem found."""
+
+    exit_code = 2
 
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path = path
@@ -187,6 +190,20 @@ def describe_errors(error: ValidationError) -> list[str]:
     return problems
 
 
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML; every failure is a ``ValueError`` with a one-line reason naming the line.
+
+    ``tomllib`` recurses once per nesting level, so absurdly nested arrays or tables would
+    otherwise end in a ``RecursionError``.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"invalid TOML: {error}") from None
+    except RecursionError:
+        raise ValueError("invalid TOML: arrays or tables nested too deeply") from None
+
+
 def load_config(path: Path) -> Config:
     """Read the config file; a missing file means all defaults. Raises ``ConfigError``."""
     try:
@@ -196,9 +213,9 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, [f"cannot read: {error}"]) from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, [f"invalid TOML: {error}"]) from None
+        data = parse_toml(text)
+    except ValueError as error:
+        raise ConfigError(path, [str(error)]) from None
     try:
         return Config.model_validate(data)
     except ValidationError as error:
@@ -218,7 +235,7 @@ def save_config(config: Config, path: Path) -> None:
 def update_config_file(path: Path, **changes: Any) -> None:
     """Change a few keys in the file, keeping the user's other settings (the theme on switch)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         data = {}
     data.update(changes)

@@ -45,6 +45,11 @@ def cache_dir() -> Path:
     return Path(_dirs().user_cache_dir)
 
 
+def error_log() -> Path:
+    """Where the reader logs unexpected errors with their tracebacks (in the cache folder)."""
+    return cache_dir() / "errors.log"
+
+
 def user_themes_dir(config_path: Path | None = None) -> Path:
     """Where the user's own theme files live: a ``themes`` folder beside the config file."""
     return (config_path or config_file()).parent / "themes"

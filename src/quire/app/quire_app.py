@@ -12,16 +12,23 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.message import Message
+from textual.worker import WorkerFailed
 
 from quire import locations
 from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
 from quire.app.themes import load_themes
 from quire.config import Config, update_config_file
+from quire.errors import QuireError, log_unexpected
 from quire.store import Library, StoreError
 from quire.undo import UndoStack
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
     from quire.search import SearchIndex
 
 FALLBACK_THEME = "quire-dark"
@@ -48,6 +55,7 @@ class QuireApp(App[int]):
         self._theme_ready = False
         self.previewing_theme = False
         self.theme_problems: list[str] = []
+        self.crashes: list[BaseException] = []  # unexpected errors reported (tests look here)
         self._register_themes()
 
     def _register_themes(self) -> None:
@@ -172,6 +180,37 @@ class QuireApp(App[int]):
         except OSError as error:
             self.notify(f"Could not run the browser command {command!r}: {error}",
                         severity="error")
+
+    # -- the error boundary ------------------------------------------------------------------
+
+    def report_error(self, error: BaseException, where: str = "") -> None:
+        """Show a failure and keep running: the error model's message, or a logged bug."""
+        if isinstance(error, QuireError):
+            self.notify(str(error), title="Error", severity="error", timeout=10)
+            return
+        log = log_unexpected(error, where)
+        self.crashes.append(error)
+        self.notify(f"Something went wrong (details in {log})", title="Error",
+                    severity="error", timeout=15)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A failed worker is reported and the reader keeps running; its thread is gone, the
+        # screen is fine. Errors on the UI thread itself keep Textual's behaviour: they leave a
+        # widget's message loop stopped, so they are caught before they get here (run_action).
+        if isinstance(error, WorkerFailed) and self.is_running:
+            self.report_error(error.error, "in a worker")
+            return
+        super()._handle_exception(error)
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Run a key's action; a failure becomes a notification, never a closed reader."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:  # the boundary: everything is reported, nothing escapes
+            self.report_error(error, f"running {action!r}")
+            return True
 
     def save_failed(self, error: StoreError) -> None:
         """Tell the user a change was not saved (the screen stays as it was)."""

@@ -6,12 +6,13 @@ key, why) and skipped; Textual's own themes stay available.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from quire.config import parse_toml
 
 COLOUR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
                "success", "warning", "error", "boost")
@@ -55,11 +56,11 @@ class ThemeFile(BaseModel):
 def load_theme_file(path: Path) -> Theme:
     """Read one theme file; raises ``ValueError`` naming the file and key at fault."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: invalid TOML: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     try:
         return ThemeFile.model_validate(data).to_theme()
     except ValidationError as error:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
-from quire.importers.base import ImportFailure, ParseContext, describe_validation
+from quire.importers.base import MAX_RECORD_BYTES, ParseContext, describe_validation, load_json
 from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord
 
@@ -65,6 +65,8 @@ def snapshot_line_to_record(obj: dict[str, Any]) -> PaperRecord:
     """One snapshot object as a record."""
     versions = obj.get("versions")
     last = versions[-1].get("version") if isinstance(versions, list) and versions else None
+    if not isinstance(obj["id"], str):
+        raise ValueError(f"id: not a string ({type(obj['id']).__name__})")
     update = obj.get("update_date")
     authors = _names(obj)
     categories = obj.get("categories")
@@ -86,34 +88,53 @@ def snapshot_line_to_record(obj: dict[str, Any]) -> PaperRecord:
     )
 
 
+def _lines(handle: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
+    """Lines of at most ``MAX_RECORD_BYTES`` with the bytes read for each and whether it fit.
+
+    A longer line is read past in chunks (never held whole) and reported as not fitting.
+    """
+    while raw := handle.readline(MAX_RECORD_BYTES + 1):
+        size = len(raw)
+        if len(raw) <= MAX_RECORD_BYTES or raw.endswith(b"\n"):
+            yield raw, size, True
+            continue
+        while (rest := handle.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+            size += len(rest)
+        yield b"", size + len(rest), False
+
+
 def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
     """Stream a snapshot file line by line; memory does not grow with the file."""
     try:
         handle = ctx.path.open("rb")
     except OSError as error:
-        raise ImportFailure(f"{ctx.path}: cannot read: {error.strerror or error}") from None
+        raise ctx.fail(f"cannot read: {error.strerror or error}") from None
     with handle:
-        total = ctx.path.stat().st_size
+        # The open handle keeps reading even if the file is deleted meanwhile.
+        total = os.fstat(handle.fileno()).st_size
         done = 0
-        for number, raw in enumerate(handle, start=1):
-            done += len(raw)
+        for number, (raw, size, fits) in enumerate(_lines(handle), start=1):
+            done += size
             if ctx.on_progress is not None and number % PROGRESS_EVERY == 0:
-                ctx.on_progress(done, total)
+                ctx.on_progress(min(done, total), total)
+            where = f"line {number}"
+            if not fits:
+                ctx.skip(where, f"longer than {MAX_RECORD_BYTES:,} bytes ({size:,})")
+                continue
             if not raw.strip():
                 continue
-            where = f"line {number}"
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise ImportFailure(
-                    f"{ctx.path}: line {number}: not UTF-8 text (byte 0x{raw[error.start]:02x})"
+                raise ctx.fail(
+                    f"line {number}: not UTF-8 text (byte 0x{raw[error.start]:02x})"
                 ) from None
-            if b"\x00" in raw:
-                raise ImportFailure(f"{ctx.path}: line {number}: looks like a binary file")
+            if "\x00" in line:
+                raise ctx.fail(f"line {number}: looks like a binary file")
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                ctx.skip(where, f"not valid JSON ({error.msg}, column {error.colno})")
+                obj = load_json(line)
+            except ValueError as error:
+                ctx.skip(where, str(error).replace("line 1, column", "column"))
                 continue
             if not isinstance(obj, dict) or not obj.get("id") or not obj.get("title"):
                 ctx.skip(where, "not a snapshot record (needs 'id' and 'title')")

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
+from quire.errors import BadFileError, QuireError
+from quire.models import PaperRecord
 
-class ImportFailure(Exception):
+# Input limits (README, "Limits"): a record or field beyond them is skipped and counted, so one
+# absurd record can neither exhaust memory nor slow every later list.
+MAX_RECORD_BYTES = 1_000_000  # one snapshot line, or one record's text in total
+MAX_FIELD_CHARS = {"title": 2_000, "abstract": 100_000}
+MAX_OTHER_FIELD_CHARS = 10_000  # any other text field, and each author or keyword
+MAX_LIST_ITEMS = 10_000  # authors, keywords or categories of one record
+MAX_COUNT = 10**12  # upvotes, comments, stars, author counts
+MAX_TEXT_FILE_BYTES = 512 * 1024 * 1024  # whole-file formats; the snapshot is streamed
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class ImportFailure(BadFileError):
     """A file could not be imported at all. The message names the file and, where known, the place."""
+
+
+class ImportCancelled(QuireError):
+    """The user stopped an import; the file being read added nothing."""
+
+
+def display_path(path: Path | str) -> str:
+    """The path as text that can be printed and stored (undecodable bytes shown as U+FFFD)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass
@@ -28,9 +53,14 @@ class ParseContext:
         """Count a broken record inside an otherwise good file."""
         self.skipped.append(f"{where}: {why}")
 
+    @property
+    def name(self) -> str:
+        """The file's path, printable."""
+        return display_path(self.path)
+
     def fail(self, why: str) -> ImportFailure:
         """An error for the whole file, naming it."""
-        return ImportFailure(f"{self.path}: {why}")
+        return ImportFailure(f"{self.name}: {why}")
 
 
 def describe_validation(error: ValidationError) -> str:
@@ -40,30 +70,92 @@ def describe_validation(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
+def load_json(text: str | bytes) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError`` with a one-line reason.
+
+    Python's parser recurses once per nesting level (RecursionError past about 1,000 levels)
+    and refuses integers of more than 4,300 digits with a plain ``ValueError``.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"line {error.lineno}, column {error.colno}: not valid JSON "
+                         f"({error.msg})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except ValueError as error:  # e.g. "Exceeds the limit (4300 digits) for integer string"
+        raise ValueError(f"not valid JSON ({str(error).split(';')[0]})") from None
+
+
+def check_record(record: PaperRecord) -> PaperRecord | str:
+    """The record with lone surrogates replaced, or why it breaks the input limits.
+
+    Shared by every importer, so no format can put an unstorable string or an out-of-range
+    number into the library.
+    """
+    changes: dict[str, Any] = {}
+    total = 0
+    for name, value in record:
+        if isinstance(value, str):
+            limit = MAX_FIELD_CHARS.get(name, MAX_OTHER_FIELD_CHARS)
+            if len(value) > limit:
+                return f"{name}: longer than {limit:,} characters ({len(value):,})"
+            total += len(value)
+            if _SURROGATES.search(value):
+                changes[name] = _SURROGATES.sub("\ufffd", value)
+        elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                return f"{name}: more than {MAX_LIST_ITEMS:,} items ({len(value):,})"
+            if any(len(item) > MAX_OTHER_FIELD_CHARS for item in value):
+                return f"{name}: an item is longer than {MAX_OTHER_FIELD_CHARS:,} characters"
+            total += sum(len(item) for item in value)
+            if any(_SURROGATES.search(item) for item in value):
+                changes[name] = [_SURROGATES.sub("\ufffd", item) for item in value]
+        elif isinstance(value, int) and not isinstance(value, bool) \
+                and not 0 <= value <= MAX_COUNT:
+            return f"{name}: {_short_number(value)} is out of range (0 to {MAX_COUNT:,})"
+        elif isinstance(value, date) and not 1 <= value.year <= 9999:
+            return f"{name}: impossible date"  # pragma: no cover - date() refuses these already
+    if total > MAX_RECORD_BYTES:
+        return f"the record is larger than {MAX_RECORD_BYTES:,} characters ({total:,})"
+    return record.model_copy(update=changes) if changes else record
+
+
+def _short_number(value: int) -> str:
+    text = str(value) if abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
+    return text
+
+
 def read_text(path: Path) -> str:
     """Read a whole file as UTF-8 text, refusing binary files and other encodings by name."""
+    name = display_path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ImportFailure(f"{path}: no such file") from None
+        raise ImportFailure(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise ImportFailure(f"{path}: is a directory") from None
+        raise ImportFailure(f"{name}: is a directory") from None
     except OSError as error:
-        raise ImportFailure(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ImportFailure(f"{name}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise ImportFailure(f"{name}: larger than {MAX_TEXT_FILE_BYTES // 2**20} MB; only the "
+                            "arXiv snapshot (JSON lines) is read as a stream")
     return decode_text(path, data)
 
 
 def decode_text(path: Path, data: bytes) -> str:
     """Decode bytes as UTF-8 (a BOM is allowed), with errors that say where the bad byte is."""
+    name = display_path(path)
     if not data.strip():
-        raise ImportFailure(f"{path}: the file is empty")
+        raise ImportFailure(f"{name}: the file is empty")
     if b"\x00" in data[:8192]:
-        raise ImportFailure(f"{path}: looks like a binary file, not text")
+        raise ImportFailure(f"{name}: looks like a binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ImportFailure(
-            f"{path}: line {line}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{name}: line {line}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
             f"{error.start}); save the file as UTF-8 and import it again"
         ) from None

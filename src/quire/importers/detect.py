@@ -18,7 +18,7 @@ def detect_format(path: Path, head: str) -> str:
         first_line = stripped.split("\n", 1)[0]
         try:
             obj = json.loads(first_line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # bad JSON, a huge integer, deep nesting
             obj = None
         if isinstance(obj, dict) and ("abstract" in obj or "authors_parsed" in obj
                                       or "versions" in obj):

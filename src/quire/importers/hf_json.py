@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -10,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from quire.importers.base import ParseContext, describe_validation
+from quire.importers.base import ParseContext, describe_validation, load_json
 from quire.models import PaperRecord, split_arxiv_version
 
 
@@ -31,13 +30,26 @@ def _unwrap(text: Any) -> str | None:
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array as a list; anything else (a number, a string, an object) as nothing."""
+    return value if isinstance(value, list) else []
+
+
+def _count(value: Any) -> Any:
+    """A count as the API gives it; floats and strings are left for validation to refuse."""
+    return None if value is None or isinstance(value, bool) else value
+
+
 def hf_item_to_record(item: dict[str, Any]) -> PaperRecord:
-    """Turn one API item (``{"paper": {...}, ...}`` or a flat paper object) into a record."""
-    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-    assert isinstance(paper, dict)
-    arxiv = split_arxiv_version(str(paper.get("id", ""))) if paper.get("id") else None
+    """Turn one API item (``{"paper": {...}, ...}`` or a flat paper object) into a record.
+
+    Raises ``ValidationError`` (or ``ValueError``) when a value has the wrong type.
+    """
+    paper = item["paper"] if isinstance(item.get("paper"), dict) else item
+    raw_id = paper.get("id")
+    arxiv = split_arxiv_version(raw_id) if isinstance(raw_id, str) and raw_id else None
     authors = [
-        a["name"].strip() for a in paper.get("authors") or []
+        a["name"].strip() for a in _list(paper.get("authors"))
         if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()
     ]
     org = paper.get("organization") if isinstance(paper.get("organization"), dict) else None
@@ -49,11 +61,11 @@ def hf_item_to_record(item: dict[str, Any]) -> PaperRecord:
         "authors": authors,
         "author_count": len(authors) or None,
         "published": _day(paper.get("publishedAt") or item.get("publishedAt")),
-        "upvotes": paper.get("upvotes"),
-        "comments": item.get("numComments"),
+        "upvotes": _count(paper.get("upvotes")),
+        "comments": _count(item.get("numComments")),
         "github_repo": paper.get("githubRepo") or None,
-        "github_stars": paper.get("githubStars"),
-        "keywords": [k for k in paper.get("ai_keywords") or [] if isinstance(k, str)],
+        "github_stars": _count(paper.get("githubStars")),
+        "keywords": [k for k in _list(paper.get("ai_keywords")) if isinstance(k, str)],
         "org_handle": org.get("name") if org else None,
         "org_name": (org.get("fullname") or org.get("name")) if org else None,
     }
@@ -63,11 +75,9 @@ def hf_item_to_record(item: dict[str, Any]) -> PaperRecord:
 def read_hf_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
     """Yield the papers of an API response: an array of items or one flat paper object."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ctx.fail(
-            f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
-        ) from None
+        data = load_json(text)
+    except ValueError as error:
+        raise ctx.fail(str(error)) from None
     if isinstance(data, dict):
         items: list[Any] = [data]
     elif isinstance(data, list):
@@ -83,6 +93,9 @@ def read_hf_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             record = hf_item_to_record(item)
         except ValidationError as error:
             ctx.skip(where, describe_validation(error))
+            continue
+        except (ValueError, TypeError) as error:
+            ctx.skip(where, str(error))
             continue
         if not record.title:
             ctx.skip(where, "no title")

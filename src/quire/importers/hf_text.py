@@ -62,7 +62,11 @@ def infer_year(explicit_years: list[int], override: int | None, today: date) -> 
 
 
 def parse_date(line: str, year: int, today: date, pinned: bool) -> tuple[date, int | None] | None:
-    """Read ``Aug 21 5`` or ``Jun 4, 2024 2`` into a date and an upvote count."""
+    """Read ``Aug 21 5`` or ``Jun 4, 2024 2`` into a date and an upvote count.
+
+    Raises ``ValueError`` for a date that cannot exist (``Feb 30``, ``Jan 1, 0000``, or ``Feb 29``
+    in a year that is not a leap year).
+    """
     match = DATE_LINE.match(line)
     if not match:
         return None
@@ -70,11 +74,18 @@ def parse_date(line: str, year: int, today: date, pinned: bool) -> tuple[date, i
     day = int(match["day"])
     votes = int(match["votes"]) if match["votes"] else None
     if match["year"]:
-        return date(int(match["year"]), month, day), votes
-    shown = date(year, month, day)
+        return _day(int(match["year"]), month, day, line), votes
+    shown = _day(year, month, day, line)
     if shown > today and not pinned:
-        shown = date(year - 1, month, day)  # a capture never shows a future date
+        shown = _day(year - 1, month, day, line)  # a capture never shows a future date
     return shown, votes
+
+
+def _day(year: int, month: int, day: int, line: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{line!r} is not a date that exists (year {year})") from None
 
 
 def _strip_header(lines: list[str]) -> list[str]:
@@ -117,6 +128,7 @@ def read_hf_text(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             abstract = body[index]
             index += 1
         fields: dict[str, object] = {"title": title, "abstract": abstract}
+        problem: str | None = None
         while index < len(body) and _is_metadata(body, index):
             line = body[index]
             index += 1
@@ -124,11 +136,20 @@ def read_hf_text(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
                 continue
             if authors := AUTHORS_LINE.match(line):
                 fields["author_count"] = int(authors.group(1))
-            elif (parsed := parse_date(line, year, ctx.today, pinned)) is not None:
+                continue
+            try:
+                parsed = parse_date(line, year, ctx.today, pinned)
+            except ValueError as error:
+                problem = str(error)
+                continue
+            if parsed is not None:
                 fields["published"], fields["upvotes"] = parsed
             else:
                 handle, _, name = line.partition(" ")
                 fields["org_handle"], fields["org_name"] = handle, (name.strip() or handle)
+        if problem is not None:
+            ctx.skip(where, problem)
+            continue
         try:
             yield PaperRecord.model_validate(fields)
         except ValidationError as error:

@@ -24,6 +24,7 @@ FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "org"
 IS_VALUES = ("bookmarked", "unread", "read", "tagged")
 HAS_VALUES = ("note", "tags", "abstract", "code")
 SORT_KEYS = ("relevance", "date", "upvotes", "title", "added")
+MAX_NUMBER = 10**12  # larger numbers in filters are refused with a message, not an overflow
 _COMPARE = re.compile(r"^(>=|<=|>|<|=)?(\S+)$")
 
 
@@ -120,7 +121,11 @@ def _bounds(value: str, parse: type[float] | None, kind: str) -> tuple[float | N
     def one(raw: str) -> float:
         if kind == "date":
             return float(_day_number(raw))
-        return float(int(raw))
+        number = int(raw)
+        if abs(number) > MAX_NUMBER:
+            raise ValueError(f"{raw[:20]}{'…' if len(raw) > 20 else ''} is too large "
+                             f"(at most {MAX_NUMBER:,})")
+        return float(number)
 
     if ".." in value:
         low_raw, high_raw = value.split("..", 1)
@@ -185,12 +190,15 @@ def _filter(item: _Item, query: Query) -> None:
             low, high = _bounds(folded, None, "date")
         else:
             low = high = None
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         message = str(error)
-        if name in ("upvotes", "authors", "year", "date") and not message.startswith(name):
+        if "too large" in message:
+            message = f"{name}:{value[:30]}: {message}"
+        elif name in ("upvotes", "authors", "year", "date") and not message.startswith(name):
             example = {"year": "2024 or 2023..2025", "date": ">=2025-06-01",
                        "upvotes": ">10", "authors": ">50"}[name]
-            message = f"{name}:{value} is not a valid {name} (try {name}:{example})"
+            shown = value if len(value) <= 30 else f"{value[:30]}…"
+            message = f"{name}:{shown} is not a valid {name} (try {name}:{example})"
         query.errors.append(f"{where}: {message}")
         return
     query.filters.append(Filter(name, folded, low, high, item.negate))

@@ -8,11 +8,12 @@ up with only what changed, even when another ``quire`` process made the change.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -30,8 +31,14 @@ from quire.models import (
     split_arxiv_version,
     title_key,
 )
-from quire.store.errors import AmbiguousIdError, PaperNotFoundError, StoreError
-from quire.store.schema import check_version, migrate
+from quire.store.errors import (
+    AmbiguousIdError,
+    MissingError,
+    PaperNotFoundError,
+    ReadOnlyError,
+    library_error,
+)
+from quire.store.schema import SCHEMA_VERSION, check_version, migrate
 
 SCALAR_FIELDS = (
     "title", "version", "abstract", "author_count", "org_handle", "org_name", "published",
@@ -41,6 +48,7 @@ SCALAR_FIELDS = (
 LIST_FIELDS = ("authors", "keywords", "categories")
 _BATCH = 1000
 _SQL_CHUNK = 500
+_READERS = 4  # read connections kept open for reuse
 
 
 def _now() -> str:
@@ -149,37 +157,58 @@ class _Evidence:
 
 
 class Library:
-    """A library file. Safe to share between threads (one connection behind a lock)."""
+    """A library file, safe to share between threads.
 
-    def __init__(self, path: Path | str) -> None:
+    Writes go through one connection behind a lock (writers queue for it). Reads never touch
+    that lock: each read borrows a read-only connection from a small pool, and WAL lets it run
+    beside a writer, so a screen reading the library never waits for an import.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool | None = None) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
+        self._identity: tuple[int, int] | None = None
+        if read_only is None:
+            read_only = self.path.exists() and not _writable(self.path)
+        self.read_only = read_only
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA busy_timeout = 10000")
-            # Refuse a newer schema before any pragma below writes to the file.
-            check_version(self._conn, str(self.path))
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                self._conn.execute("PRAGMA journal_mode = DELETE")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self.migrated_from = migrate(self._conn, str(self.path))
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path}: cannot open the library: {error}") from error
-        except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the library: {error}") from error
+            if read_only:
+                self._conn = self._open_reader()
+                self.migrated_from = check_version(self._conn, str(self.path))
+                if self.migrated_from < SCHEMA_VERSION:
+                    raise ReadOnlyError(
+                        f"{self.path}: the library needs an upgrade to schema {SCHEMA_VERSION} "
+                        "but it is read-only; open it once with write access")
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(
+                    self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                )
+                self._conn.row_factory = sqlite3.Row
+                self._conn.execute("PRAGMA busy_timeout = 10000")
+                # Refuse a newer schema before any pragma below writes to the file.
+                check_version(self._conn, str(self.path))
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode = DELETE")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self.migrated_from = migrate(self._conn, str(self.path))
+            self._identity = _identity(self.path)
+        except (sqlite3.Error, OSError) as error:
+            raise library_error(self.path, "open the library", error) from error
 
     # -- plumbing --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close every connection."""
         with self._lock:
+            self._closed = True
             self._conn.close()
+            while self._readers:
+                self._readers.pop().close()
 
     def __enter__(self) -> Library:
         return self
@@ -187,35 +216,89 @@ class Library:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _open_reader(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        if not os.access(self.path.parent, os.W_OK) or (
+                self.read_only and not Path(f"{self.path}-shm").exists()):
+            # A read-only folder cannot hold WAL's shared-memory file; nobody can write there
+            # either, so the file is read as immutable.
+            uri += "&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None,
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextmanager
+    def _reader(self, doing: str = "read the library") -> Iterator[sqlite3.Connection]:
+        """Borrow a read connection (no lock shared with writers); errors become StoreErrors."""
+        try:
+            conn = self._readers.pop()  # list.pop is atomic: no lock needed
+        except IndexError:
+            try:
+                conn = self._open_reader()
+            except sqlite3.Error as error:
+                raise library_error(self.path, doing, error) from error
+        try:
+            yield conn
+        except sqlite3.Error as error:
+            self._check_present(doing)
+            raise library_error(self.path, doing, error) from error
+        finally:
+            if self._closed or len(self._readers) >= _READERS:
+                conn.close()
+            else:
+                self._readers.append(conn)
+
+    def _check_present(self, doing: str) -> None:
+        """Raise ``MissingError`` if the file was deleted or replaced since it was opened.
+
+        An open SQLite file that is deleted keeps working on the orphaned inode, so without
+        this check writes would quietly go nowhere.
+        """
+        if self._identity is None:
+            return
+        try:
+            now = _identity(self.path)
+        except OSError:
+            now = None
+        if now != self._identity:
+            raise MissingError(f"{self.path}: cannot {doing}: the library file was deleted or "
+                               "replaced while quire was running; restart quire")
+
     @contextmanager
     def _write(self) -> Iterator[tuple[sqlite3.Connection, int]]:
         """One write transaction with a fresh change number; rolled back on any error."""
+        if self.read_only:
+            raise ReadOnlyError(f"{self.path}: cannot write the library: it is read-only "
+                                "(check the permissions of the file and its folder)")
         with self._lock:
+            self._check_present("write the library")
             conn = self._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise StoreError(f"{self.path}: cannot write the library: {error}") from error
+            except sqlite3.Error as error:
+                raise library_error(self.path, "write the library", error) from error
             try:
                 rev = int(conn.execute("SELECT value FROM meta WHERE key='rev'").fetchone()[0]) + 1
                 conn.execute("UPDATE meta SET value=? WHERE key='rev'", (str(rev),))
                 yield conn, rev
                 conn.execute("COMMIT")
             except BaseException as error:
-                conn.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError):
-                    raise StoreError(f"{self.path}: cannot write the library: {error}") from error
+                _rollback(conn)
+                if isinstance(error, sqlite3.Error):
+                    raise library_error(self.path, "write the library", error) from error
                 raise
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as error:
-                raise StoreError(f"{self.path}: cannot read the library: {error}") from error
+        with self._reader() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def current_rev(self) -> int:
-        """The change counter: it grows with every write, from any process."""
+        """The change counter: it grows with every write, from any process.
+
+        Raises ``MissingError`` once the file is deleted (the reader polls this every 2 s).
+        """
+        self._check_present("read the library")
         return int(self._read("SELECT value FROM meta WHERE key='rev'")[0][0])
 
     def identity(self) -> str:
@@ -500,10 +583,10 @@ class Library:
     def get_papers(self, pids: Sequence[int]) -> list[Paper]:
         """The papers with these ids, in the order given (unknown ids are left out)."""
         found: dict[int, Paper] = {}
-        with self._lock:
+        with self._reader() as conn:
             for chunk in _chunks(list(pids)):
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
+                rows = conn.execute(
                     f"SELECT p.*, a.bookmarked, a.read, a.note, a.read_at, a.bookmarked_at, "
                     f"f.pid IS NOT NULL AS fresh "
                     f"FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
@@ -511,9 +594,10 @@ class Library:
                     f"WHERE p.pid IN ({marks})",
                     tuple(chunk),
                 ).fetchall()
-                tags = self._grouped(f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) "
+                tags = _grouped(conn, f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) "
                                      "ORDER BY tag", chunk)
-                sources = self._grouped(
+                sources = _grouped(
+                    conn,
                     f"SELECT DISTINCT pid, source FROM paper_sources WHERE pid IN ({marks}) "
                     "ORDER BY source", chunk)
                 for row in rows:
@@ -528,12 +612,6 @@ class Library:
         if not papers:
             raise PaperNotFoundError(f"no paper with internal id {pid}")
         return papers[0]
-
-    def _grouped(self, sql: str, params: Sequence[Any]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for pid, value in self._conn.execute(sql, tuple(params)):
-            out.setdefault(pid, []).append(value)
-        return out
 
     def resolve(self, ident: str) -> int:
         """The paper an id names: an arXiv id (any version), a short id, or a unique prefix."""
@@ -592,14 +670,18 @@ class Library:
             " FROM papers p LEFT JOIN annotations a ON a.pid = p.pid WHERE p.rev > ?"
             " ORDER BY p.pid"
         )
-        reader = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10.0)
-        reader.row_factory = sqlite3.Row
+        try:
+            reader = self._open_reader()
+        except sqlite3.Error as error:
+            self._check_present("read the library")
+            raise library_error(self.path, "read the library", error) from error
         try:
             cursor = reader.execute(sql, (since_rev,))
             while rows := cursor.fetchmany(batch):
                 yield rows
-        except sqlite3.OperationalError as error:
-            raise StoreError(f"{self.path}: cannot read the library: {error}") from error
+        except sqlite3.Error as error:
+            self._check_present("read the library")
+            raise library_error(self.path, "read the library", error) from error
         finally:
             reader.close()
 
@@ -646,8 +728,8 @@ class Library:
 
     def annotations(self, pids: Sequence[int]) -> dict[int, Annotation]:
         """The current annotations of these papers (a snapshot usable for undo)."""
-        with self._lock:
-            return self._annotations(self._conn, pids)
+        with self._reader() as conn:
+            return self._annotations(conn, pids)
 
     def _put_annotations(
         self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int
@@ -742,6 +824,34 @@ class Library:
                 removed += conn.execute("DELETE FROM papers WHERE pid=?", (pid,)).rowcount
                 conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (pid, rev))
         return removed
+
+
+def _grouped(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for pid, value in conn.execute(sql, tuple(params)):
+        out.setdefault(pid, []).append(value)
+    return out
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open.
+
+    SQLite rolls back by itself after some errors (a full disk, I/O errors); a second ROLLBACK
+    would then raise "no transaction is active" and hide the real error.
+    """
+    if conn.in_transaction:
+        # Any error here is secondary: the original one is what the user needs to see.
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Paper:

@@ -140,17 +140,23 @@ def check_version(conn: sqlite3.Connection, path: str) -> int:
 
 
 def migrate(conn: sqlite3.Connection, path: str, target: int = SCHEMA_VERSION) -> int:
-    """Bring the database up to ``target``, in one transaction. Returns the version it started at."""
-    start = check_version(conn, path)
-    if start >= target:
-        return start
+    """Bring the database up to ``target``, in one transaction. Returns the version it started at.
+
+    The version is read again inside ``BEGIN IMMEDIATE``: when several processes open a brand-new
+    library at once, only the first creates the tables and the others see its version.
+    """
+    if check_version(conn, path) >= target:
+        return schema_version(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
+        start = check_version(conn, path)
         for version in range(start, target):
             MIGRATIONS[version](conn)
-        conn.execute(f"PRAGMA user_version = {target}")
+        if start < target:
+            conn.execute(f"PRAGMA user_version = {target}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return start

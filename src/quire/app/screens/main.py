@@ -16,9 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
 from quire import locations
 from quire.app.commands import COMMANDS, screen_bindings
@@ -31,8 +33,9 @@ from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
 from quire.app.widgets.sidebar import View, ViewsSidebar
+from quire.errors import QuireError
 from quire.files import write_atomic
-from quire.importers import ImportFailure, import_path, iter_import_files
+from quire.importers import ImportCancelled, import_path, iter_import_files
 from quire.models import Annotation, Paper
 from quire.search.query import parse_query
 from quire.store import Library, StoreError
@@ -432,7 +435,9 @@ class MainScreen(Screen[None]):
         """Escape: leave the search bar, close the detail, clear selection, then the search."""
         search = self.query_one("#search-input", Input)
         papers = self.query_one(PaperList)
-        if search.has_focus:
+        if self.importing():
+            self.cancel_import()
+        elif search.has_focus:
             if search.value:
                 search.value = ""
             else:
@@ -643,55 +648,102 @@ class MainScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, f"Exported {len(pids)} paper(s) to {path}")
 
+    class ImportProgress(Message):
+        """Bytes imported so far (posted by the import worker; a newer one replaces an older)."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+        def can_replace(self, message: Message) -> bool:
+            """Only the latest progress matters."""
+            return isinstance(message, MainScreen.ImportProgress)
+
+    class ImportFinished(Message):
+        """The import worker is done: summary lines and failures, one per file."""
+
+        def __init__(self, lines: list[str], failures: list[str], cancelled: bool) -> None:
+            super().__init__()
+            self.lines = lines
+            self.failures = failures
+            self.cancelled = cancelled
+
     def action_import_file(self) -> None:
         """Import a file or folder, with a progress bar."""
 
         def done(path: Path | None) -> None:
-            if path is None:
-                return
-            try:
-                files = iter_import_files(path)
-            except ImportFailure as error:
-                self.notify(str(error), title="Import failed", severity="error", timeout=10)
-                return
-            self._import_paths(files)
+            if path is not None:
+                self._import_paths([path])
 
         self.app.push_screen(ImportDialog(), done)
 
-    def _import_paths(self, files: list[Path]) -> None:
+    def _import_paths(self, paths: list[Path]) -> None:
         bar = self.query_one("#import-progress", ProgressBar)
-        bar.update(total=sum(f.stat().st_size for f in files), progress=0)
+        bar.update(total=None, progress=0)
         bar.display = True
-        self._import(files)
+        self._import(paths)
+
+    def importing(self) -> bool:
+        """Whether an import (or its folder walk) is running."""
+        return any(w.group == "import" and w.is_running for w in self.workers)
+
+    def cancel_import(self) -> None:
+        """Stop the import: files done so far stay, the file being read adds nothing."""
+        self.workers.cancel_group(self, "import")
+        self.notify("Import cancelled: the file being read adds nothing", timeout=6)
 
     @work(thread=True, exclusive=True, group="import")
-    def _import(self, files: list[Path]) -> None:
+    def _import(self, paths: list[Path]) -> None:
+        # Runs off the UI thread from the folder walk to the end, and talks back only through
+        # posted messages: the UI never waits for it and it never waits for the UI.
+        worker = get_current_worker()
+        lines: list[str] = []
+        failures: list[str] = []
+        files: list[Path] = []
+        for path in paths:
+            try:
+                files += iter_import_files(path, cancelled=lambda: worker.is_cancelled)
+            except QuireError as error:
+                failures.append(str(error))
+        sizes = [_size(f) for f in files]
+        total = sum(sizes)
+        self.post_message(self.ImportProgress(0, total))
         done_bytes = 0
-        lines, failures = [], []
-        bar = self.query_one("#import-progress", ProgressBar)
-        for file in files:
-            size = file.stat().st_size
+        for file, size in zip(files, sizes, strict=True):
+            if worker.is_cancelled:
+                break
 
-            def progress(done: int, total: int, base: int = done_bytes) -> None:
-                self.app.call_from_thread(bar.update, progress=base + done)
+            def progress(done: int, _total: int, base: int = done_bytes) -> None:
+                if worker.is_cancelled:
+                    raise ImportCancelled("import cancelled")
+                self.post_message(self.ImportProgress(base + done, total))
 
             try:
                 summary = import_path(self.quire.library, file, on_progress=progress)
                 lines.append(summary.line())
-            except (ImportFailure, StoreError) as error:
+            except ImportCancelled:
+                break
+            except QuireError as error:
                 failures.append(str(error))
             done_bytes += size
         index = self.quire.index
-        if index is not None:
+        if index is not None and lines:
             index.refresh()
-        self.app.call_from_thread(self._imported, lines, failures)
+        self.post_message(self.ImportFinished(lines, failures, worker.is_cancelled))
 
-    def _imported(self, lines: list[str], failures: list[str]) -> None:
+    @on(ImportProgress)
+    def _import_progress(self, event: ImportProgress) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=event.total or None,
+                                                               progress=event.done)
+
+    @on(ImportFinished)
+    def _imported(self, event: ImportFinished) -> None:
         self.query_one("#import-progress", ProgressBar).display = False
-        if lines:
-            self.notify("\n".join(lines), title="Imported", timeout=8)
-        if failures:
-            self.notify("\n".join(failures) + "\n(nothing was kept from these files)",
+        if event.lines:
+            self.notify("\n".join(event.lines), title="Imported", timeout=8)
+        if event.failures:
+            self.notify("\n".join(event.failures) + "\n(nothing was kept from these files)",
                         title="Import failed", severity="error", timeout=12)
         self._show_views()
         if self.quire.index is not None:
@@ -708,6 +760,13 @@ class MainScreen(Screen[None]):
         """Every key (as the user has remapped them) and the query language."""
         keymap = self.quire.config.keymap
         self.app.push_screen(HelpScreen({c.id: keymap.get(c.id, c.keys) for c in COMMANDS}))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone or unreadable: the import itself says so
 
 
 def _count(pids: Sequence[int]) -> str:
