@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("path", "show", "init"))
     p.add_argument("--force", action="store_true", help="init: overwrite an existing file")
     sub.add_parser("paths", help="where quire keeps its files")
+    sub.add_parser("doctor", help="check the library file and say how to recover it")
     return parser
 
 
@@ -451,8 +452,22 @@ def cmd_paths(ctx: Context) -> int:
     ctx.print(f"data:   {ctx.data_dir}")
     ctx.print(f"library: {locations.library_file(ctx.data_dir)}")
     ctx.print(f"cache:  {locations.cache_dir()}")
+    ctx.print(f"errors: {locations.error_log()}")
     ctx.print(f"themes: {locations.user_themes_dir(ctx.config_path)}")
     return 0
+
+
+def cmd_doctor(ctx: Context) -> int:
+    from quire.store.doctor import examine
+
+    found = examine(locations.library_file(ctx.data_dir))
+    for line in found.lines:
+        ctx.print(line)
+    for problem in found.problems:
+        print(f"quire: doctor: {problem}", file=ctx.err)
+    if found.healthy:
+        ctx.print("no problems found")
+    return 0 if found.healthy else 1
 
 
 def _config(ctx: Context) -> Config:
@@ -552,6 +567,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "tag": cmd_tag, "untag": cmd_tag, "tags": cmd_tags, "note": cmd_note,
     "remove": cmd_remove, "export": cmd_export, "config": cmd_config, "paths": cmd_paths,
     "sync": cmd_sync, "add": cmd_add, "digest": cmd_digest,
+    "doctor": cmd_doctor,
 }
 
 

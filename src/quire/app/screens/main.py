@@ -74,6 +74,7 @@ class MainScreen(Screen[None]):
         self._keep: int | None = None  # put the cursor on this paper in the next result
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
         self._to_top = False  # the next result starts with the cursor on its first paper
+        self._reported = ""  # the last library problem shown, so a timer does not repeat it
 
     @property
     def quire(self) -> QuireApp:
@@ -113,8 +114,19 @@ class MainScreen(Screen[None]):
     def check_for_changes(self) -> None:
         """Catch up with changes another quire process made (one tiny query when there are none)."""
         index = self.quire.index
-        if index is not None and self.quire.library.current_rev() != index.rev:
+        try:
+            rev = self.quire.library.current_rev()
+        except StoreError as error:
+            self._store_problem(error)
+            return
+        if index is not None and rev != index.rev:
             self._catch_up()
+
+    def _store_problem(self, error: StoreError) -> None:
+        """Say once that the library cannot be read (deleted, damaged…); keep running."""
+        if str(error) != self._reported:
+            self._reported = str(error)
+            self.quire.report_error(error)
 
     @work(thread=True, exclusive=True, group="refresh")
     def _catch_up(self) -> None:
@@ -350,7 +362,11 @@ class MainScreen(Screen[None]):
         pid = self.query_one(PaperList).current_pid
         if pid is None:
             return None
-        papers = self.quire.library.get_papers([pid])
+        try:
+            papers = self.quire.library.get_papers([pid])
+        except StoreError as error:
+            self._store_problem(error)
+            return None
         return papers[0] if papers else None
 
     @on(PaperList.Highlighted)
