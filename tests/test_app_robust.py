@@ -147,7 +147,6 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     try:
         tagged = subprocess.run([*env_run, "tag", "2400.00001", "during-import"],
                                 capture_output=True, text=True, timeout=60)
-        still_importing = importer.poll() is None
         assert tagged.returncode == 0, tagged.stderr
     finally:
         out, err = importer.communicate(timeout=300)
@@ -156,4 +155,3 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     listed = subprocess.run([*env_run, "list", "tag:during-import", "--json"],
                             capture_output=True, text=True)
     assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]
-    assert still_importing or True  # on a fast machine the import may already be done

@@ -22,7 +22,7 @@ from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
 from quire.search.query import SORT_KEYS, parse_query
-from quire.store import Library, StoreError
+from quire.store import Library
 
 if TYPE_CHECKING:
     from quire.search import SearchIndex, SearchResult
