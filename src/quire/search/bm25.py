@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ Slots = npt.NDArray[np.int64]
 Array = npt.NDArray[Any]
 BULK = 256  # batches at least this large are staged whole, not spread over per-term buffers
 MERGE_SHARE = 0.2  # fold the buffers into the block once they hold this share of it
+FLUSH_SLICE = 1 << 22  # postings of the old block moved at a time while flushing
 
 
 class _Vocabulary(dict[str, int]):
@@ -97,9 +98,9 @@ class _AppendOnly:
     def __len__(self) -> int:
         return len(self.base) + len(self.tail)
 
-    def extend(self, values: Iterable[int]) -> None:
+    def extend_array(self, values: Array) -> None:
         """Append values at the end."""
-        self.tail.extend(values)
+        self.tail.frombytes(values.astype(np.uint32).tobytes())
 
     def slice(self, start: int, end: int) -> Array:
         """Values ``[start, end)``."""
@@ -161,7 +162,7 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         self.block_docs: Array = np.zeros(0, dtype=np.uint32)
         self.block_tfs: Array = np.zeros(0, dtype=np.uint16)
         self.buffers: dict[int, tuple[array[int], array[int]]] = {}
-        self.staged: list[tuple[Array, Array, Array]] = []
+        self.staged: list[tuple[int, int, Array]] = []  # (first slot, end slot, frequencies)
         self.buffered = 0
         # Each slot's distinct term ids: doc_terms[doc_ptr[s]:doc_ptr[s+1]].
         self.doc_terms = _AppendOnly()
@@ -196,53 +197,57 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         self.avgdl = self.total_len / self.live_docs if self.live_docs else 0.0
         self.doc_len = self.lengths  # rank-bm25's name for it
 
-    def _term_ids(self, counts: Counter[str]) -> list[int]:
-        return list(map(self.vocab.__getitem__, counts))
-
     def add_documents(self, documents: Iterable[Sequence[str]]) -> list[int]:
-        """Index documents; returns their slots. Call ``refresh_idf`` after a batch."""
+        """Index documents; returns their slots. Call ``refresh_idf`` after a batch.
+
+        Counted for the whole batch at once with numpy (no Python object per posting): each
+        document's distinct term ids go to ``doc_terms`` and their frequencies wait, staged,
+        until ``flush`` or ``settle`` sorts them into the postings.
+        """
+        documents = documents if isinstance(documents, list) else list(documents)
         first = len(self.lengths)
-        flat_tids, flat_tfs, flat_slots = array("I"), array("H"), array("I")
-        ends, lengths = array("Q"), array("f")
-        slot = first
-        start = len(self.doc_terms)
-        for document in documents:
-            counts = Counter(document)
-            tids = self._term_ids(counts)
-            flat_tids.extend(tids)
-            if len(document) < 65536:
-                flat_tfs.extend(counts.values())
-            else:  # a term could occur more often than 16 bits count
-                flat_tfs.extend(min(tf, 65535) for tf in counts.values())
-            flat_slots.extend([slot] * len(tids))
-            ends.append(start + len(flat_tids))
-            lengths.append(float(len(document)))
-            self.total_len += len(document)
-            slot += 1
-        added = slot - first
+        added = len(documents)
         if not added:
             return []
-        self.doc_terms.extend(flat_tids)
-        self.doc_ptr.extend(np.frombuffer(ends, dtype=np.uint64))
-        self.lengths.extend(np.frombuffer(lengths, dtype=np.float32))
+        sizes = np.fromiter(map(len, documents), dtype=np.int64, count=added)
+        flat = list(chain.from_iterable(documents))
+        tids = np.fromiter(map(self.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        del flat
+        n_terms = len(self.terms)
+        # One sort of (document, term) keys gives each document's distinct terms and counts.
+        keys = np.repeat(np.arange(added, dtype=np.int64), sizes) * n_terms + tids
+        del tids
+        keys.sort()
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))
+        distinct = keys[starts]
+        del keys
+        tfs = np.minimum(np.diff(starts, append=int(sizes.sum())), 65535).astype(np.uint16)
+        doc_of, term_of = np.divmod(distinct, max(n_terms, 1))
+        del distinct
+        term_ids = term_of.astype(np.uint32)
+        per_doc = np.bincount(doc_of, minlength=added)
+        self.doc_terms.extend_array(term_ids)
+        ends = len(self.doc_terms) - int(per_doc.sum()) + np.cumsum(per_doc)
+        self.doc_ptr.extend(ends.astype(np.uint64))
+        self.lengths.extend(sizes.astype(np.float32))
         self.alive.extend(np.ones(added, dtype=np.int8))
+        self.total_len += int(sizes.sum())
         self.live_docs += added
-        tids_np = np.frombuffer(flat_tids, dtype=np.uint32).astype(np.int64)
-        if len(self.df) < len(self.terms):
-            self.df = np.concatenate([self.df, np.zeros(len(self.terms) - len(self.df),
-                                                        dtype=np.int64)])
+        if len(self.df) < n_terms:
+            self.df = np.concatenate([self.df, np.zeros(n_terms - len(self.df), dtype=np.int64)])
         elif not self.df.flags.writeable:
             self.df = self.df.copy()
-        self.df += np.bincount(tids_np, minlength=len(self.df))
-        if added >= BULK:
-            # Staged, and sorted into the block once (flush), not once per batch.
-            self.staged.append((np.frombuffer(flat_tids, dtype=np.uint32),
-                                np.frombuffer(flat_slots, dtype=np.uint32),
-                                np.frombuffer(flat_tfs, dtype=np.uint16)))
+        self.df += np.bincount(term_of, minlength=len(self.df))
+        if added >= BULK or self.staged:
+            # Staged (the term ids are in doc_terms already) and placed by one flush later.
+            # Behind other staged batches even when small: buffers must only hold slots below
+            # every staged one, so that each term's slots stay ascending.
+            self.staged.append((first, first + added, tfs))
         else:
-            self._buffer(flat_tids, flat_slots, flat_tfs)
+            slots = (doc_of + first).tolist()
+            self._buffer(term_ids.tolist(), slots, tfs.tolist())
         self._sync_sizes()
-        return list(range(first, slot))
+        return list(range(first, first + added))
 
     def _buffer(self, tids: Iterable[int], slots: Iterable[int], tfs: Iterable[int]) -> None:
         count = 0
@@ -259,6 +264,13 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         """Index one document; returns its slot."""
         return self.add_documents([document])[0]
 
+    def _staged_postings(self, first: int, end: int) -> tuple[Array, Array]:
+        """Term ids and slots of the postings of documents ``[first, end)``, in slot order."""
+        ptr = self.doc_ptr.view()[first:end + 1].astype(np.int64)
+        tids = self.doc_terms.slice(int(ptr[0]), int(ptr[-1]))
+        slots = np.repeat(np.arange(first, end, dtype=np.uint32), np.diff(ptr))
+        return tids, slots
+
     def settle(self) -> None:
         """Put staged batches where queries find them, without re-sorting a large block for few.
 
@@ -267,45 +279,71 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         """
         if not self.staged:
             return
-        staged = sum(len(tids) for tids, _, _ in self.staged)
+        staged = sum(len(tfs) for _, _, tfs in self.staged)
         if staged + self.buffered > MERGE_SHARE * max(len(self.block_docs), 10_000):
             self.flush()
             return
         batches, self.staged = self.staged, []
-        for tids, slots, tfs in batches:
+        for first, end, tfs in batches:
+            tids, slots = self._staged_postings(first, end)
             self._buffer(tids.tolist(), slots.tolist(), tfs.tolist())
 
-    def flush(self) -> None:
-        """Sort staged batches and buffers into the block (one stable sort for all of them)."""
+    def flush(self, progress: Callable[[], None] | None = None) -> None:
+        """Sort the buffers and staged batches into the block.
+
+        A counting sort into arrays sized up front: every term's new extent is known from the
+        counts, the old block is moved over in slices, and each staged batch is placed after
+        it (slots only grow, so each term's slots stay ascending). Memory: the new block plus
+        one batch at a time, never a sort over every posting.
+        """
         if not self.staged and not self.buffers:
             return
         n_terms = len(self.terms)
-        parts_t = [np.repeat(np.arange(len(self.block_ptr) - 1, dtype=np.uint32),
-                             np.diff(self.block_ptr))]
-        parts_d, parts_f = [self.block_docs], [self.block_tfs]
-        # Slots only grow, so block < buffers < staged batches keeps every term's slots
-        # ascending under a stable sort by term id.
+        old_ptr = self.block_ptr.astype(np.int64)
+        old_counts = np.zeros(n_terms, dtype=np.int64)
+        old_counts[: len(old_ptr) - 1] = np.diff(old_ptr)
+        counts = old_counts.copy()
+        for tid, (docs, _) in self.buffers.items():
+            counts[tid] += len(docs)
+        for first, end, _ in self.staged:
+            tids, _ = self._staged_postings(first, end)
+            counts += np.bincount(tids, minlength=n_terms)
+        ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        docs_out = np.empty(int(ptr[-1]), dtype=np.uint32)
+        tfs_out = np.empty(int(ptr[-1]), dtype=np.uint16)
+        # The old block, in slices of postings: each moves by its term's shift.
+        shift = ptr[: len(old_ptr) - 1] - old_ptr[:-1]
+        total_old = int(old_ptr[-1])
+        for start in range(0, total_old, FLUSH_SLICE):
+            end = min(start + FLUSH_SLICE, total_old)
+            at = np.arange(start, end, dtype=np.int64)
+            term = np.searchsorted(old_ptr, at, side="right") - 1
+            dest = at + shift[term]
+            docs_out[dest] = self.block_docs[start:end]
+            tfs_out[dest] = self.block_tfs[start:end]
+        cursor = ptr[:-1] + old_counts
         for tid in sorted(self.buffers):
             docs, freqs = self.buffers[tid]
-            parts_t.append(np.full(len(docs), tid, dtype=np.uint32))
-            parts_d.append(np.frombuffer(docs, dtype=np.uint32).copy())
-            parts_f.append(np.frombuffer(freqs, dtype=np.uint16).copy())
-        for tids, slots, tfs in self.staged:
-            parts_t.append(tids)
-            parts_d.append(slots)
-            parts_f.append(tfs)
-        all_t = np.concatenate(parts_t)
-        del parts_t
-        # numpy's stable sort is a radix sort for 16-bit keys: much faster when the vocabulary fits.
-        keys = all_t.astype(np.uint16) if n_terms <= 65536 else all_t
-        order = np.argsort(keys, kind="stable")
-        del keys
-        counts = np.bincount(all_t, minlength=n_terms)
-        del all_t
-        self.block_docs = np.concatenate(parts_d)[order]
-        self.block_tfs = np.concatenate(parts_f)[order]
-        self.block_ptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.block_ptr[1:])
+            place = int(cursor[tid])
+            docs_out[place:place + len(docs)] = np.frombuffer(docs, dtype=np.uint32)
+            tfs_out[place:place + len(docs)] = np.frombuffer(freqs, dtype=np.uint16)
+            cursor[tid] += len(docs)
+        for first, end, tfs in self.staged:
+            tids, slots = self._staged_postings(first, end)
+            # numpy's stable sort is a radix sort for 16-bit keys: use it when the vocabulary fits.
+            order = np.argsort(tids.astype(np.uint16) if n_terms <= 65536 else tids, kind="stable")
+            sorted_tids = tids[order]
+            run_start = np.flatnonzero(np.diff(sorted_tids.astype(np.int64), prepend=-1))
+            rank = np.arange(len(order)) - np.repeat(run_start, np.diff(run_start,
+                                                                         append=len(order)))
+            dest = cursor[sorted_tids] + rank
+            docs_out[dest] = slots[order]
+            tfs_out[dest] = tfs[order]
+            cursor += np.bincount(tids, minlength=n_terms)
+            if progress is not None:
+                progress()
+        self.block_ptr, self.block_docs, self.block_tfs = ptr, docs_out, tfs_out
         self.buffers.clear()
         self.staged.clear()
         self.buffered = 0

@@ -117,10 +117,35 @@ class _TermsOf(dict[str, tuple[str, ...]]):
 _TERMS_OF = _TermsOf()
 
 
+_JOINERS = "-^./'+"
+# ASCII text: every character that cannot be in a token becomes a space, and str.split finds
+# the same tokens as _FAST_TOKEN (about three times faster, and indexing is mostly this).
+_NOT_TOKEN = str.maketrans({chr(c): " " for c in range(128)
+                            if not (chr(c).isalnum() or chr(c) == "_" or chr(c) in _JOINERS)})
+
+
+class _SplitTermsOf(dict[str, tuple[str, ...]]):
+    """Like ``_TermsOf`` for pieces of split text (a token starts at its first word character)."""
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        if len(self) > _CACHE_LIMIT:
+            self.clear()
+        token = raw.lstrip(_JOINERS)
+        terms = self[raw] = _TERMS_OF[token] if token else ()
+        return terms
+
+
+_SPLIT_TERMS_OF = _SplitTermsOf()
+
+
 def index_terms(text: str) -> list[str]:
     """Terms to index for ``text``: every token, plus the parts of compound tokens."""
     # Fold the whole text once; each distinct raw token is normalised once and remembered.
-    return list(chain.from_iterable(map(_TERMS_OF.__getitem__, _FAST_TOKEN.findall(fold(text)))))
+    folded = fold(text)
+    if folded.isascii():
+        pieces = folded.translate(_NOT_TOKEN).split()
+        return list(chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, pieces)))
+    return list(chain.from_iterable(map(_TERMS_OF.__getitem__, _FAST_TOKEN.findall(folded))))
 
 
 def query_terms(text: str) -> list[str]:
