@@ -8,7 +8,7 @@ first generates candidates (postings and filter masks, vectorised), then scores 
 from __future__ import annotations
 
 import ctypes
-import math
+import json
 import sqlite3
 import threading
 from bisect import bisect_left
@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from quire.search.acronyms import AcronymTable
 from quire.search.bm25 import Growable, PostingsBM25
+from quire.search.expand import MIN_PREFIX, Lexicon, Plan, Planner, Scorer
 from quire.search.query import Alternative, Filter, Query, parse_query
 from quire.search.tokenizer import fold, index_terms, iter_tokens
 from quire.store import Library
@@ -29,10 +31,6 @@ from quire.store import Library
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
 MAX_PREFIX_EXPANSION = 40
-MIN_PREFIX = 2  # shortest word that also matches as a prefix
-SCORED_EXPANSIONS = 8  # a prefix matches all its expansions but scores by the commonest
-PARTIAL_MIN_WORDS = 3  # queries this long also list papers holding most of their words
-PARTIAL_SHARE = 0.5
 NO_DATE = -(2**31)
 BUILD_BATCH = 2000
 Mask = npt.NDArray[np.bool_]
@@ -51,7 +49,26 @@ class SearchResult:
     terms: set[str] = field(default_factory=set)  # query terms that matched, prefixes expanded
     prefixes: tuple[str, ...] = ()
     sort: str = "date"
-    exact: int = 0  # the first ``exact`` papers hold every word; the rest hold most of them
+    exact: int = 0  # the first ``exact`` papers hold every word; the rest are "also relevant"
+    plan: Plan = field(default_factory=Plan)  # how each word was read (stems, acronyms, typos)
+    as_typed: bool = False  # typo correction was turned off for this search
+
+    @property
+    def corrections(self) -> dict[str, tuple[str, ...]]:
+        """Words no paper holds → the nearest words searched instead."""
+        return self.plan.corrections
+
+    @property
+    def correction_note(self) -> str:
+        """"showing results for …" when words were corrected (else empty)."""
+        if not self.corrections:
+            return ""
+        used = ", ".join(" or ".join(words) for words in self.corrections.values())
+        # Name the words as the user typed them, not as the index folds them.
+        written = {term: self.query.text[start:end]
+                   for start, end, term in iter_tokens(self.query.text)}
+        typed = ", ".join(written.get(term, term) for term in self.corrections)
+        return f"showing results for {used} (no paper has {typed})"
 
     @cached_property
     def scores(self) -> dict[int, float]:
@@ -60,7 +77,7 @@ class SearchResult:
 
     @property
     def partial(self) -> int:
-        """How many results hold only most of the words (listed after the full matches)."""
+        """How many results hold only some of the words ("also relevant", after the others)."""
         return len(self.pids) - self.exact
 
     @property
@@ -244,6 +261,7 @@ class SearchIndex:
         self._vocab_sorted: list[str] | None = None
         self._title_rank: npt.NDArray[np.int64] | None = None
         self._orders: dict[str, npt.NDArray[np.int64]] = {}  # sort key -> every slot, in order
+        self.lexicon = Lexicon()  # stems, acronyms, typo candidates of the vocabulary
 
     # -- building and keeping current ------------------------------------------------------
 
@@ -281,12 +299,15 @@ class SearchIndex:
                 for row in batch:
                     self._retire(row["pid"])
                     documents.append(self._terms(row) if self.text else [])
+                    if self.text:
+                        self.lexicon.learn(f"{row['title']}. {row['abstract'] or ''}")
                 slots = self.bm25.add_documents(documents)
                 self._remember(batch, slots)
                 changed += len(batch)
                 if progress is not None:
                     progress(changed, max(total, changed))
             self.bm25.settle()
+            self._update_lexicon()
             changed += len(removed)
             self.bm25.refresh_idf()
             self._pid_list = None
@@ -302,6 +323,14 @@ class SearchIndex:
         if changed > 1000:
             _return_free_memory()
         return changed
+
+    def _update_lexicon(self) -> None:
+        """Group new words by stem; keep the acronym table with the index (saved with it)."""
+        self.lexicon.update(self.bm25.terms)
+        if self.lexicon.acronyms.changed:
+            data = json.dumps(self.lexicon.acronyms.to_json(), ensure_ascii=False).encode()
+            self.extras["acronyms"] = np.frombuffer(data, dtype=np.uint8)
+            self.lexicon.acronyms.changed = False
 
     def prepare_orders(self) -> None:
         """Work out every precomputed sort order (after a change, before the next query)."""
@@ -455,51 +484,57 @@ class SearchIndex:
         index.extras = {name[6:]: value for name, value in arrays.items()
                         if name.startswith("extra_")}
         index.rev = int(scalars["rev"])
+        acronyms = index.extras.get("acronyms")
+        if acronyms is not None:
+            index.lexicon.acronyms = AcronymTable.from_json(
+                json.loads(acronyms.tobytes().decode("utf-8")))
+        index.lexicon.update(index.bm25.terms)  # stems and typo candidates of the vocabulary
         return index
 
     # -- queries ---------------------------------------------------------------------------
 
-    def search(self, query: Query | str, limit: int | None = None) -> SearchResult:
-        """Run a query (text or parsed). Never raises for a bad query: see ``result.errors``."""
+    def search(self, query: Query | str, limit: int | None = None, correct: bool = True
+               ) -> SearchResult:
+        """Run a query (text or parsed). Never raises for a bad query: see ``result.errors``.
+
+        ``correct=False`` searches words no paper holds as typed (no typo correction).
+        """
         parsed = parse_query(query) if isinstance(query, str) else query
         with self.lock:
-            return self._search(parsed, limit)
+            return self._search(parsed, limit, correct)
 
     def _alive(self) -> Mask:
         return self.bm25.alive_mask()
 
-    def _search(self, query: Query, limit: int | None) -> SearchResult:
-        mask = self._alive() & self._filter_mask(query.filters)
-        terms: set[str] = set()
-        prefixes: list[str] = []
-        # Each group scores as its best term: a prefix counts once, however many words it expands to.
-        score_groups: list[list[str]] = []
+    def planner(self) -> Planner:
+        """Reads query words against this index's vocabulary (stems, acronyms, typos)."""
+        return Planner(self.lexicon, self.bm25, self.expand_prefix)
+
+    def scorer(self) -> Scorer:
+        """Scores query readings over every live paper (hold ``lock`` while using it)."""
+        return Scorer(self.bm25, self._alive())
+
+    def _search(self, query: Query, limit: int | None, correct: bool = True) -> SearchResult:
+        scorer = self.scorer()
+        mask = scorer.alive & self._filter_mask(query.filters)
+        plan = self.planner().plan(query, correct)
         matched = np.zeros(len(mask), dtype=np.int16)
-        for clause in query.clauses:
-            clause_mask = np.zeros_like(mask)
-            for alt in clause:
-                alt_mask, expanded = self._alt_mask(alt)
-                clause_mask |= alt_mask
-                if alt.prefix:
-                    score_groups += [[t] for t in alt.terms[:-1]] + [expanded[len(alt.terms) - 1:]]
-                else:
-                    score_groups += [[t] for t in expanded]
-                terms.update(expanded)
-                if alt.prefix and len(alt.terms[-1]) >= MIN_PREFIX:
-                    prefixes.append(alt.terms[-1])
+        score_all = np.zeros(len(mask))
+        for clause in plan.clauses:
+            clause_mask, clause_score = scorer.clause(clause)
             matched += clause_mask
+            score_all += clause_score
         for alt in query.excluded:
             excluded, _ = self._alt_mask(alt)
             mask &= ~excluded
-        wanted = len(query.clauses)
+        wanted = len(plan.clauses)
         full = mask & (matched == wanted)
         has_phrase = any(a.phrase for c in query.clauses for a in c)
-        if wanted >= PARTIAL_MIN_WORDS and not has_phrase:
-            # A query written from memory often has a word the paper does not use: after every
-            # paper holding all the words come those holding most of them (a separate tier).
-            partial = mask & ~full & (matched >= math.ceil(wanted * PARTIAL_SHARE))
-        else:
-            partial = np.zeros_like(mask)
+        # A query written from memory often has a word the paper does not use: after every
+        # paper holding all the words come the rest holding any, by BM25 ("also relevant").
+        # A phrase asks for exact wording, so its queries stay strict.
+        rest = wanted >= 2 and not has_phrase
+        partial = mask & ~full & (matched > 0) if rest else np.zeros_like(mask)
         keep = full | partial
         phrase_alts = [a for c in query.clauses for a in c if a.phrase] + \
                       [a for a in query.excluded if a.phrase]
@@ -511,7 +546,7 @@ class SearchIndex:
         scores: npt.NDArray[np.float64] | None
         if sort == "relevance":
             slots = np.flatnonzero(keep)
-            scores = self._score(score_groups, slots)
+            scores = score_all[slots]
             order = self._order_scored(slots, scores, partial[slots].astype(np.int64),
                                        query.reverse)
             ordered, scores = slots[order], scores[order]
@@ -524,34 +559,15 @@ class SearchIndex:
             is_partial = partial[ordered]
             if is_partial.any():
                 ordered = np.concatenate([ordered[~is_partial], ordered[is_partial]])
-            scores = self._score(score_groups, ordered) if query.has_words else None
+            scores = score_all[ordered] if query.has_words else None
         exact = int(len(ordered) - partial[ordered].sum())
         if limit:
             ordered = ordered[:limit]
             scores = scores[:limit] if scores is not None else None
         pids: list[int] = self.cols["pid"].view()[ordered].tolist()
-        return SearchResult(query, pids, scores.tolist() if scores is not None else [], terms,
-                            tuple(prefixes), sort, exact=min(exact, len(pids)))
-
-    def _score(self, groups: list[list[str]], slots: npt.NDArray[np.int64]
-               ) -> npt.NDArray[np.float64]:
-        """BM25 of the candidates; each group (a word, or a prefix's words) scores as its best."""
-        scores = np.zeros(len(slots))
-        for group in groups:
-            if len(group) == 1:
-                scores += self.bm25.get_batch_scores(group, slots)
-            else:
-                best = self.most_common(group, SCORED_EXPANSIONS)
-                scores += np.max([self.bm25.get_batch_scores([t], slots) for t in best], axis=0)
-        return scores
-
-    def most_common(self, terms: list[str], count: int) -> list[str]:
-        """The ``count`` terms held by most papers (the exact word always kept first)."""
-        if len(terms) <= count:
-            return terms
-        df = self.bm25.df
-        rest = sorted(terms[1:], key=lambda t: -int(df[self.bm25.vocab[t]]))
-        return [terms[0], *rest[:count - 1]]
+        return SearchResult(query, pids, scores.tolist() if scores is not None else [],
+                            plan.terms, plan.prefixes, sort, exact=min(exact, len(pids)),
+                            plan=plan, as_typed=not correct)
 
     def _alt_mask(self, alt: Alternative) -> tuple[Mask, list[str]]:
         mask = self._alive().copy()

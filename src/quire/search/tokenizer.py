@@ -4,6 +4,10 @@ Unicode-aware and case-folded, accents folded (``TÜLU`` is found by ``tulu``), 
 dropped, simple plurals folded (``transformers`` → ``transformer``). Compound tokens such as
 ``gpt-4``, ``e^2rank`` or ``llama-3.1`` stay findable whole; when indexing, their parts are
 indexed too, so ``gpt`` finds ``GPT-4``.
+
+The index keeps these words as written (plurals folded), so an exact match can count more.
+``stem`` (Snowball English, via PyStemmer) maps each of them, and each query word, to its stem:
+the engine groups the vocabulary by stem, so ``explore`` also finds ``exploration``.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 
+import Stemmer
+
 # The version of what ``index_terms`` produces. A saved search index records it and is rebuilt
 # when it differs: bump it with any change that makes a text index as different terms.
-TOKENIZER_VERSION = 1
+# 2: the index also holds the library's acronym table and groups its words by Snowball stem.
+TOKENIZER_VERSION = 2
 
 # A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
@@ -51,7 +58,7 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
+def fold_plural(word: str) -> str:
     """Fold simple English plurals: ``models``→``model``, ``studies``→``study``, ``boxes``→``box``."""
     if len(word) <= 3 or not word.isalpha():
         return word
@@ -69,7 +76,26 @@ def normalise_token(raw: str) -> str | None:
     word = fold(raw)
     if word in STOP_WORDS:
         return None
-    return stem(word)
+    return fold_plural(word)
+
+
+_SNOWBALL = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=400_000)
+def stem(term: str) -> str:
+    """The Snowball English stem of an index term (``exploration`` → ``explor``).
+
+    Compound terms (``gpt-4``) and numbers stay as they are. Snowball keeps ``-ify`` and
+    ``-ification`` apart (``verifi``/``verif``); they are joined here, so ``verifier`` finds
+    ``verification``.
+    """
+    if not term.isalpha():
+        return term
+    root: str = _SNOWBALL.stemWord(term)
+    if root.endswith("ifi"):
+        root = root[:-1]
+    return root
 
 
 def iter_tokens(text: str) -> Iterator[tuple[int, int, str]]:

@@ -1,0 +1,303 @@
+"""From query words to the index terms that satisfy them, and their BM25 over the library.
+
+Each word of a query is read generously, and each reading scores below the word as typed:
+
+- **stems**: the vocabulary grouped by Snowball stem, so ``explore`` also matches papers that
+  say ``exploration``; BM25 counts the group as one term, and a paper holding the word as
+  typed gets ``EXACT_BONUS`` more;
+- **prefixes**: the last word while typing also matches the words it starts;
+- **acronyms** learned from the library: ``RL`` also matches "reinforcement learning" and the
+  other way round, at ``ACRONYM_WEIGHT``;
+- **typos**: a word no paper holds is read as its nearest words (``TypoCorrector``).
+
+Scores are dense arrays over every slot: at 100,000 papers one term costs a ``bincount``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from quire.search.acronyms import AcronymTable
+from quire.search.query import Alternative, Query
+from quire.search.tokenizer import stem
+from quire.search.typos import TypoCorrector
+
+if TYPE_CHECKING:
+    from quire.search.bm25 import PostingsBM25
+
+EXACT_BONUS = 0.25  # a paper holding the word as typed scores this share more than a stem match
+ACRONYM_WEIGHT = 0.7  # an acronym's expansion (or the acronym of a long form) scores this much
+SCORED_EXPANSIONS = 8  # a prefix matches all its expansions but scores by the commonest
+MIN_PREFIX = 2  # shortest word that also matches as a prefix
+Mask = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Word:
+    """One query word and the index terms that satisfy it."""
+
+    asked: str  # the word as the query holds it (index form)
+    exact: tuple[str, ...]  # the word itself (for a typo: its corrections)
+    forms: tuple[str, ...] = ()  # other words with the same stem
+    prefixed: tuple[str, ...] = ()  # words it starts (the last word, while typing)
+    typo: bool = False
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every index term that satisfies the word."""
+        return self.exact + self.forms + self.prefixed
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One reading of a query alternative: every word present (and in order, for a phrase)."""
+
+    words: tuple[Word, ...]
+    weight: float = 1.0
+    acronym: str = ""  # for a reading through an acronym: "rl = reinforcement learning"
+    must_match: bool = False  # scores only where every word is present
+
+
+@dataclass
+class Plan:
+    """A query's clauses as readings: AND of clauses, a clause sums its alternatives, an
+    alternative scores as its best reading."""
+
+    clauses: list[list[list[Variant]]] = field(default_factory=list)
+    corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    acronyms: list[str] = field(default_factory=list)
+    prefixes: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> set[str]:
+        """Every index term any reading uses (for highlighting)."""
+        return {t for c in self.clauses for a in c for v in a for w in v.words for t in w.terms}
+
+    def words(self) -> list[tuple[Word, Variant]]:
+        """Each word of each reading, with its reading."""
+        return [(w, v) for c in self.clauses for a in c for v in a for w in v.words]
+
+
+class Lexicon:
+    """What the index knows about its words: stem groups, acronyms, a typo corrector.
+
+    Kept current by ``update`` in the index's refresh (in a worker), so no keystroke pays for it.
+    """
+
+    def __init__(self) -> None:
+        self.stems: dict[str, list[str]] = {}
+        self.acronyms = AcronymTable()
+        self.typos = TypoCorrector()
+        self._seen = 0  # vocabulary terms already grouped
+
+    def update(self, vocabulary: list[str]) -> None:
+        """Group the terms added to the vocabulary since the last update (ids only grow)."""
+        new = vocabulary[self._seen:]
+        for term in new:
+            self.stems.setdefault(stem(term), []).append(term)
+        self.typos.add(new)
+        self._seen = len(vocabulary)
+
+    def learn(self, text: str) -> None:
+        """Learn the acronyms a paper defines."""
+        self.acronyms.learn(text)
+
+    def forms(self, term: str) -> tuple[str, ...]:
+        """Other vocabulary words sharing ``term``'s stem."""
+        return tuple(t for t in self.stems.get(stem(term), ()) if t != term)
+
+
+class Planner:
+    """Builds the ``Plan`` of a query against one index's vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, bm25: PostingsBM25,
+                 expand_prefix: Callable[[str], list[str]]) -> None:
+        self.lexicon = lexicon
+        self.bm25 = bm25
+        self.expand_prefix = expand_prefix
+
+    def papers_holding(self, term: str) -> int:
+        """How many live papers hold ``term``."""
+        tid = self.bm25.vocab.get(term)
+        return int(self.bm25.df[tid]) if tid is not None and tid < len(self.bm25.df) else 0
+
+    def plan(self, query: Query, correct: bool = True) -> Plan:
+        """Read every clause of ``query``; ``correct`` replaces words no paper holds."""
+        plan = Plan()
+        prefixes: list[str] = []
+        for clause in query.clauses:
+            readings = []
+            for alt in clause:
+                words = tuple(self._word(alt, i, plan, correct) for i in range(len(alt.terms)))
+                variants = [Variant(words)]
+                if alt.prefix and len(alt.terms[-1]) >= MIN_PREFIX:
+                    prefixes.append(alt.terms[-1])
+                if len(words) == 1 and not alt.phrase:
+                    variants += self._long_forms(alt.terms[0], plan)
+                readings.append(variants)
+            plan.clauses.append(readings)
+        self._short_forms(plan)
+        plan.prefixes = tuple(prefixes)
+        return plan
+
+    def _word(self, alt: Alternative, position: int, plan: Plan, correct: bool) -> Word:
+        term = alt.terms[position]
+        if alt.phrase:
+            return Word(term, (term,))
+        forms = self.lexicon.forms(term)
+        prefixed: tuple[str, ...] = ()
+        if alt.prefix and position == len(alt.terms) - 1 and len(term) >= MIN_PREFIX:
+            taken = {term, *forms}
+            prefixed = tuple(t for t in self.expand_prefix(term) if t not in taken)
+        word = Word(term, (term,), forms, prefixed)
+        if correct and not any(map(self.papers_holding, word.terms)):
+            nearest = self.lexicon.typos.nearest(term, self.papers_holding)
+            if nearest:
+                plan.corrections[term] = tuple(nearest)
+                forms = tuple(dict.fromkeys(f for n in nearest for f in self.lexicon.forms(n)
+                                            if f not in nearest))
+                return Word(term, tuple(nearest), forms, typo=True)
+        return word
+
+    def _long_forms(self, term: str, plan: Plan) -> list[Variant]:
+        """Readings of an acronym through the long forms the library defines for it."""
+        variants = []
+        for long_form in self.lexicon.acronyms.long_forms(term):
+            words = tuple(Word(t, (t,), self.lexicon.forms(t)) for t in long_form)
+            # Scored as the mean of its words, so a long form counts as one word would.
+            variants.append(Variant(words, ACRONYM_WEIGHT / len(words),
+                                    f"{term} = {' '.join(long_form)}", must_match=True))
+            plan.acronyms.append(f"{term} = {' '.join(long_form)}")
+        return variants
+
+    def _short_forms(self, plan: Plan) -> None:
+        """Runs of plain words spelling a known long form also match its acronym."""
+        longest = self.lexicon.acronyms.longest_long_form()
+        if longest < 2:
+            return
+        clauses = plan.clauses
+        i = 0
+        while i < len(clauses):
+            for width in range(min(longest, len(clauses) - i), 1, -1):
+                span = clauses[i:i + width]
+                if not all(len(c) == 1 and len(c[0][0].words) == 1 and not c[0][0].words[0].typo
+                           for c in span):
+                    continue
+                terms = tuple(c[0][0].words[0].asked for c in span)
+                short = self.lexicon.acronyms.short_form(terms)
+                if short is None or not self.papers_holding(short):
+                    continue
+                together = Variant(tuple(c[0][0].words[0] for c in span))
+                via = Variant((Word(short, (short,), self.lexicon.forms(short)),),
+                              ACRONYM_WEIGHT * width, f"{' '.join(terms)} = {short}",
+                              must_match=True)
+                plan.acronyms.append(via.acronym)
+                clauses[i:i + width] = [[[together, via]]]
+                break
+            i += 1
+
+
+class Scorer:
+    """Masks and BM25 scores of readings over every slot (rank-bm25's formula and idf rule)."""
+
+    def __init__(self, bm25: PostingsBM25, alive: Mask) -> None:
+        self.bm25 = bm25
+        self.alive = alive
+        self.n = len(alive)
+        lengths = np.asarray(bm25.lengths.view()[:self.n], dtype=np.float64)
+        self.norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / (bm25.avgdl or 1.0))
+        self._tf: dict[tuple[str, ...], Floats] = {}
+        self._words: dict[Word, tuple[Mask, Floats]] = {}
+
+    def tf(self, terms: tuple[str, ...]) -> Floats:
+        """How often any of ``terms`` occurs in each slot (0 in retired slots)."""
+        cached = self._tf.get(terms)
+        if cached is not None:
+            return cached
+        parts = [self.bm25.postings(t) for t in terms]
+        parts = [p for p in parts if len(p[0])]
+        if not parts:
+            tf: Floats = np.zeros(self.n)
+        else:
+            slots = np.concatenate([p[0] for p in parts])
+            counts = np.concatenate([p[1] for p in parts]).astype(np.float64)
+            tf = np.bincount(slots, weights=counts, minlength=self.n)[:self.n].astype(np.float64)
+            tf[~self.alive] = 0.0
+        self._tf[terms] = tf
+        return tf
+
+    def idf(self, papers: int) -> float:
+        """rank-bm25's idf for a term ``papers`` papers hold (negative values floored)."""
+        total = self.bm25.corpus_size
+        value = float(np.log(total - papers + 0.5) - np.log(papers + 0.5))
+        return value if value >= 0 else self.bm25.epsilon * self.bm25.average_idf
+
+    def bm25_of(self, tf: Floats) -> Floats:
+        """BM25 of one term (or stem group) with these frequencies."""
+        held = tf > 0
+        scores: Floats = np.zeros(self.n)
+        if held.any():
+            hit = tf[held]
+            scores[held] = self.idf(int(held.sum())) * hit * (self.bm25.k1 + 1) / \
+                (hit + self.norm[held])
+        return scores
+
+    def word(self, word: Word) -> tuple[Mask, Floats]:
+        """Which slots hold the word, and its score in each."""
+        cached = self._words.get(word)
+        if cached is not None:
+            return cached
+        exact_tf = self.tf(word.exact)
+        exact = self.bm25_of(exact_tf)
+        if word.forms:
+            group_tf = self.tf(word.exact + word.forms)
+            score = self.bm25_of(group_tf) + EXACT_BONUS * exact
+        else:
+            group_tf = exact_tf
+            score = (1 + EXACT_BONUS) * exact
+        mask: Mask = group_tf > 0
+        if word.prefixed:
+            mask = mask | (self.tf(word.prefixed) > 0)
+            for term in self._most_common(word.prefixed):
+                score = np.maximum(score, self.bm25_of(self.tf((term,))))
+        self._words[word] = (mask, score)
+        return mask, score
+
+    def _most_common(self, terms: tuple[str, ...]) -> list[str]:
+        if len(terms) <= SCORED_EXPANSIONS:
+            return list(terms)
+        df, vocab = self.bm25.df, self.bm25.vocab
+        return sorted(terms, key=lambda t: -int(df[vocab[t]]))[:SCORED_EXPANSIONS]
+
+    def variant(self, variant: Variant) -> tuple[Mask, Floats]:
+        """Slots holding every word of a reading, and its score."""
+        mask: Mask = self.alive.copy()
+        score: Floats = np.zeros(self.n)
+        for word in variant.words:
+            word_mask, word_score = self.word(word)
+            mask &= word_mask
+            score = score + word_score
+        score = score * variant.weight
+        if variant.must_match:
+            score[~mask] = 0.0
+        return mask, score
+
+    def clause(self, readings: list[list[Variant]]) -> tuple[Mask, Floats]:
+        """Slots satisfying a clause (any alternative), and its score (alternatives add up)."""
+        mask: Mask = np.zeros(self.n, dtype=bool)
+        score: Floats = np.zeros(self.n)
+        for variants in readings:
+            best: Floats | None = None
+            for variant in variants:
+                variant_mask, variant_score = self.variant(variant)
+                mask |= variant_mask
+                best = variant_score if best is None else np.maximum(best, variant_score)
+            if best is not None:
+                score += best
+        return mask, score
