@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--limit", type=int, default=50 if name == "list" else 20,
                        help="how many to show (0: all)")
         p.add_argument("--json", action="store_true", help="print a JSON array")
+        p.add_argument("--as-typed", action="store_true",
+                       help="search misspelt words as typed (no \"showing results for …\")")
+        p.add_argument("--explain", action="store_true",
+                       help="say why each paper ranked: matched words per field, stems, "
+                       "acronyms, typos, BM25 share")
 
     p = sub.add_parser("show", help="show one paper")
     p.add_argument("id")
@@ -233,7 +238,7 @@ def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
 
 
 def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
-               limit: int = 0) -> SearchResult:
+               limit: int = 0, correct: bool = True) -> SearchResult:
     text = query
     if sort:
         text += f" sort:{'-' if reverse else ''}{sort}"
@@ -249,9 +254,11 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
         pids = pids[:limit] if limit else pids
         return SearchResult(parsed, pids, exact=len(pids))
     index = ctx.index if parsed.has_words else ctx.filter_index()
-    result = index.search(parsed, limit=limit or None)
+    result = index.search(parsed, limit=limit or None, correct=correct)
     for problem in result.errors:
         print(f"quire: query: {problem}", file=ctx.err)
+    if result.corrections:
+        print(f"quire: {result.correction_note}; --as-typed searches as typed", file=ctx.err)
     return result
 
 
@@ -311,18 +318,39 @@ def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
 
 def cmd_list(ctx: Context) -> int:
     args = ctx.args
-    result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit)
+    result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit,
+                        correct=not args.as_typed)
     papers = ctx.library.get_papers(result.pids)
     as_search = ctx.args.command == "search" or bool(result.query.has_words)
+    also = set(result.pids[result.exact:])
+    why: dict[int, list[str]] = {}
+    if args.explain and result.query.has_words:
+        from quire.search.explain import explain
+
+        why = {e.pid: e.lines() for e in explain(ctx.index, result, papers)}
 
     def extra(paper: Paper) -> dict[str, Any]:
         if not as_search:
             return {}
         matched = ctx.index.matched_terms(paper.pid, sorted(result.terms)) if result.terms \
             else []
-        return {"score": round(result.scores.get(paper.pid, 0.0), 4), "matched": matched}
+        fields = {"score": round(result.scores.get(paper.pid, 0.0), 4), "matched": matched,
+                  "also_relevant": paper.pid in also}
+        if args.explain:
+            fields["explain"] = why.get(paper.pid, [])
+        return fields
 
-    _print_papers(ctx, papers, args.json, extra)
+    if args.json:
+        _print_papers(ctx, papers, True, extra)
+    else:
+        divided = False
+        for paper in papers:
+            if paper.pid in also and not divided:
+                ctx.print("-- also relevant: papers holding some of the words --")
+                divided = True
+            ctx.print(_row(paper))
+            for line in why.get(paper.pid, []):
+                ctx.print(f"    {line}")
     if not args.json and not papers:
         print("quire: no papers match" + (f" {args.query!r}" if args.query else ""), file=ctx.err)
     return 0

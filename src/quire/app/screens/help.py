@@ -21,7 +21,10 @@ Query language
   tag:NAME -tag:NAME   is:bookmarked is:unread is:read is:tagged   has:note
   year:2024 year:2023..2025   date:>=2025-06-01   upvotes:>10   authors:>50
   org:NAME  source:hf-text  id:2401.0   sort:relevance|date|upvotes|title|added (sort:-date)
-Longer queries also list papers holding most of the words, after those holding all (in italics).
+Other word forms match (explore finds exploration; the form typed ranks first), acronyms the
+library defines match their long form and back (RL, reinforcement learning), and a word no paper
+holds is read as the nearest words ("showing results for …"; ctrl+o searches it as typed).
+Papers holding only some of the words follow the rest, "also relevant" (in italics).
 """
 
 

@@ -75,6 +75,8 @@ class MainScreen(Screen[None]):
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
         self._to_top = False  # the next result starts with the cursor on its first paper
         self._reported = ""  # the last library problem shown, so a timer does not repeat it
+        self.as_typed = False  # search misspelt words as typed (no "showing results for …")
+        self.explaining = False  # the detail pane says why the paper ranked
 
     @property
     def quire(self) -> QuireApp:
@@ -212,6 +214,7 @@ class MainScreen(Screen[None]):
         self.view_index = index
         self.query_one(ViewsSidebar).set_views(self.views, index)
         self._to_top = True
+        self.as_typed = False
         self.run_query()
 
     @on(ViewsSidebar.Chosen)
@@ -256,6 +259,7 @@ class MainScreen(Screen[None]):
         # Every keystroke queries at once: a query takes milliseconds, and a query overtaken
         # by a newer one drops out (serial check) before it touches the index.
         self._to_top = True
+        self.as_typed = False
         self.run_query()
 
     @on(Input.Submitted, "#search-input")
@@ -270,10 +274,22 @@ class MainScreen(Screen[None]):
             self.query_one(SearchBar).status("indexing… results appear when the index is ready")
             return
         self._query_serial += 1
-        self._search(self._query_text(), self.views[self.view_index], self._query_serial)
+        self._search(self._query_text(), self.views[self.view_index], self._query_serial,
+                     self.as_typed)
+
+    def action_search_as_typed(self) -> None:
+        """Search misspelt words as typed, or go back to their corrections."""
+        if self.as_typed or (self.result is not None and self.result.corrections):
+            self.as_typed = not self.as_typed
+            self.run_query()
+
+    def _key_label(self, command_id: str) -> str:
+        """The key of a command as the user has mapped it."""
+        default = next(c.keys for c in COMMANDS if c.id == command_id)
+        return self.quire.config.keymap.get(command_id, default).split(",")[0]
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str, view: View, serial: int) -> None:
+    def _search(self, text: str, view: View, serial: int, as_typed: bool = False) -> None:
         from quire.search import SearchResult, for_you, similar_papers
 
         index = self.quire.index
@@ -291,7 +307,7 @@ class MainScreen(Screen[None]):
             pids = [self.similar_source, *[n.pid for n in found]]
             result = SearchResult(query, pids, exact=len(pids))
         else:
-            result = index.search(query)
+            result = index.search(query, correct=not as_typed)
         self.app.call_from_thread(self._apply_result, result, serial)
 
     def _apply_result(self, result: SearchResult, serial: int) -> None:
@@ -313,8 +329,15 @@ class MainScreen(Screen[None]):
         if result.errors:
             bar.status(" · ".join(result.errors), error=True)
         else:
-            partial = f" (+{result.partial} holding most words)" if result.partial else ""
-            bar.status(f"{_count(result.pids[:result.exact])}{partial} · "
+            partial = f" (+{result.partial} also relevant)" if result.partial else ""
+            key = self._key_label("search-as-typed")
+            if result.corrections:
+                corrected = f"{result.correction_note}; {key}: search as typed · "
+            elif self.as_typed:
+                corrected = f"searching as typed ({key}: correct misspelt words) · "
+            else:
+                corrected = ""
+            bar.status(f"{corrected}{_count(result.pids[:result.exact])}{partial} · "
                        f"{self.views[self.view_index].name} · "
                        f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}")
         self._show_empty(result)
@@ -386,6 +409,33 @@ class MainScreen(Screen[None]):
         detail.show_similar([])
         if paper is not None and self.quire.index is not None:
             self._load_similar(paper.pid)
+            if self.explaining:
+                self._load_explanation(paper.pid, self.result)
+        if paper is None or not self.explaining:
+            detail.show_why(None)
+
+    def action_explain(self) -> None:
+        """Say (or stop saying) in the detail pane why the paper ranked."""
+        self.explaining = not self.explaining
+        self._update_detail()
+
+    @work(thread=True, exclusive=True, group="explain")
+    def _load_explanation(self, pid: int, result: SearchResult | None) -> None:
+        from quire.search.explain import explain
+
+        index = self.quire.index
+        if index is None:
+            return
+        if result is None or not result.query.has_words:
+            lines = ["Why: search for some words first; this list is not ranked by them."]
+        else:
+            found = explain(index, result, self.quire.library.get_papers([pid]))
+            lines = ["Why it ranked here:", *(found[0].lines() if found else [])]
+        self.app.call_from_thread(self._show_explanation, pid, lines)
+
+    def _show_explanation(self, pid: int, lines: list[str]) -> None:
+        if self.explaining and self.query_one(PaperList).current_pid == pid:
+            self.query_one(DetailPane).show_why(lines)
 
     @work(thread=True, exclusive=True, group="similar")
     def _load_similar(self, pid: int) -> None:

@@ -31,6 +31,7 @@ class DetailPane(VerticalScroll, can_focus=False):
     DetailPane #detail-tags { color: $secondary; }
     DetailPane #detail-abstract { margin: 1 0 0 0; }
     DetailPane #detail-note { border-left: thick $accent; padding: 0 1; margin: 1 0 0 0; }
+    DetailPane #detail-why { border-left: thick $secondary; padding: 0 1; margin: 1 0 0 0; }
     DetailPane #detail-similar-label { margin: 1 0 0 0; text-style: bold; color: $foreground 70%; }
     DetailPane OptionList { height: auto; max-height: 9; border: none; background: $panel; }
     DetailPane .-hidden { display: none; }
@@ -48,6 +49,7 @@ class DetailPane(VerticalScroll, can_focus=False):
         yield Static(id="detail-title")
         yield Static(id="detail-meta")
         yield Static(id="detail-tags")
+        yield Static(id="detail-why", classes="-hidden")
         yield Static(id="detail-note")
         yield Static(id="detail-abstract")
         yield Label("Similar papers", id="detail-similar-label")
@@ -94,6 +96,12 @@ class DetailPane(VerticalScroll, can_focus=False):
         note.update(ann.note)
         note.set_class(not ann.note, "-hidden")
         self.scroll_home(animate=False)
+
+    def show_why(self, lines: list[str] | None) -> None:
+        """Show why the paper ranked (plain text lines), or hide it (``None``)."""
+        why = self.query_one("#detail-why", Static)
+        why.update(Text("\n".join(lines or [])))
+        why.set_class(lines is None, "-hidden")
 
     def show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
         """List the similar papers: (pid, title, shared terms)."""

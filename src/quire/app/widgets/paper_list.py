@@ -2,7 +2,8 @@
 
 It holds the result's paper ids (a plain list, any length) and loads row data for the visible
 window on demand, caching it, so 100,000 papers cost no more to draw than 40. Moving the cursor
-refreshes two lines.
+refreshes two lines. After the papers holding every word of a search, a divider line ("also
+relevant") introduces the rest; rows below it sit one line lower than their index.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PaperLoader = Callable[[Sequence[int]], list[Paper]]
 PRELOAD = 40  # rows loaded beyond the visible window
 CACHE_LIMIT = 4000
 STRIP_CACHE = 2000
+DIVIDER = "also relevant: papers holding some of the words"
 
 
 def _fit(pieces: list[Segment], room: int, pad_style: Style) -> list[Segment]:
@@ -87,6 +89,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {
         "paper-list--cursor", "paper-list--selected", "paper-list--mark", "paper-list--dim",
         "paper-list--highlight", "paper-list--tag", "paper-list--partial",
+        "paper-list--divider",
     }
     DEFAULT_CSS = """
     PaperList { background: $surface; }
@@ -98,6 +101,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     PaperList > .paper-list--highlight { color: $accent; text-style: bold underline; }
     PaperList > .paper-list--tag { color: $secondary; }
     PaperList > .paper-list--partial { color: $foreground 70%; text-style: italic; }
+    PaperList > .paper-list--divider { color: $accent; }
     """
 
     class Highlighted(Message):
@@ -149,11 +153,31 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             self.selection = {p for p in self.selection if self.index_of(p) is not None}
         found = self.index_of(keep) if keep is not None else None
         self.cursor = found if found is not None else 0
-        self.virtual_size = Size(self.size.width, len(pids))
-        self.scroll_to(y=max(0, self.cursor - self.size.height // 2), animate=False,
+        self.virtual_size = Size(self.size.width, self._line_count())
+        self.scroll_to(y=max(0, self._line_of(self.cursor) - self.size.height // 2), animate=False,
                        immediate=True)
         self.refresh()
         self.post_message(self.Highlighted(self.current_pid))
+
+    @property
+    def divider(self) -> int | None:
+        """The line of the "also relevant" divider (``None``: every paper holds every word)."""
+        return self.exact if self.exact < len(self.pids) else None
+
+    def _line_count(self) -> int:
+        return len(self.pids) + (self.divider is not None)
+
+    def _line_of(self, index: int) -> int:
+        """The line showing paper ``index`` (one lower past the divider)."""
+        divider = self.divider
+        return index + 1 if divider is not None and index >= divider else index
+
+    def _index_at(self, line: int) -> int | None:
+        """The paper index shown on ``line`` (``None`` for the divider)."""
+        divider = self.divider
+        if divider is None or line < divider:
+            return line
+        return None if line == divider else line - 1
 
     def index_of(self, pid: int) -> int | None:
         """The row showing ``pid``, if any (a map built once per result, on first need)."""
@@ -197,9 +221,12 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         if index == self.cursor:
             return
         old, self.cursor = self.cursor, index
-        self.refresh_line(old)
-        self.refresh_line(index)
-        self.scroll_to_region(Region(0, index, 1, 1), animate=False, immediate=True)
+        self.refresh_line(self._line_of(old))
+        self.refresh_line(self._line_of(index))
+        line = self._line_of(index)
+        # Moving onto the first paper past the divider also brings the divider into view.
+        top = line - 1 if line and self._index_at(line - 1) is None else line
+        self.scroll_to_region(Region(0, top, 1, line - top + 1), animate=False, immediate=True)
         self.post_message(self.Highlighted(self.current_pid))
 
     def action_cursor_down(self) -> None:
@@ -217,12 +244,12 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self.selection ^= {pid}
         self._strips.clear()
-        self.refresh_line(self.cursor)
+        self.refresh_line(self._line_of(self.cursor))
         self.move_to(self.cursor + 1)
 
     async def _on_click(self, event: events.Click) -> None:
-        index = event.y + self.scroll_offset.y
-        if 0 <= index < len(self.pids):
+        index = self._index_at(event.y + self.scroll_offset.y)
+        if index is not None and 0 <= index < len(self.pids):
             if index == self.cursor and event.chain >= 2:
                 self.post_message(self.Opened(self.pids[index]))
             self.move_to(index)
@@ -232,9 +259,13 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         """Draw one visible row (only visible rows are ever drawn; finished rows are cached)."""
         scroll_y = self.scroll_offset.y
-        index = scroll_y + y
         width = self.scrollable_content_region.width  # without the scrollbar
         base = self.rich_style
+        index = self._index_at(scroll_y + y)
+        if index is None:
+            style = base + self.get_component_rich_style("paper-list--divider", partial=True)
+            text = f"── {DIVIDER} " if self.exact else f"── no paper holds every word; {DIVIDER} "
+            return Strip([Segment(set_cell_size(text.ljust(width, "─"), width), style)], width)
         if index >= len(self.pids):
             return Strip.blank(width, base)
         pid = self.pids[index]
@@ -309,4 +340,4 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep the virtual size in step with the widget."""
-        self.virtual_size = Size(event.size.width, len(self.pids))
+        self.virtual_size = Size(event.size.width, self._line_count())
