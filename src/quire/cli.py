@@ -7,12 +7,13 @@ Exit status: 0 done, 1 a command failed (bad input, unknown id…), 2 bad usage 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from quire import __version__, locations
 from quire.config import Config, ConfigError, config_toml, load_config, save_config
@@ -21,6 +22,7 @@ from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
+from quire.safe_text import safe_text
 from quire.search.query import SORT_KEYS, parse_query
 from quire.store import Library
 
@@ -137,13 +139,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalSafe(io.TextIOBase):
+    """Standard error with ``safe_text`` applied: messages quote file names, titles and ids."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(safe_text(text, multiline=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
 class Context:
     """What a command works with, opened on first use."""
 
     def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         self.args = args
         self.out = out
-        self.err = err
+        self.raw_err = err  # for the progress bar, whose own escapes must get through
+        self.err = cast(TextIO, _TerminalSafe(err))
         self.data_dir = locations.data_dir(args.data_dir)
         self.config_path = locations.config_file(args.config)
         self._library: Library | None = None
@@ -185,7 +206,9 @@ class Context:
         return self.library.resolve(ident)
 
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        # Every line for a person passes through here: nothing a terminal acts on gets out.
+        print(safe_text(text, multiline=True), file=self.out)
+
 
     def close(self) -> None:
         if self._library is not None:
@@ -204,7 +227,7 @@ def _row(paper: Paper) -> str:
     day = paper.published.isoformat() if paper.published else " " * 10
     votes = f"{paper.upvotes:>4}" if paper.upvotes is not None else "    "
     tags = ("  [" + ", ".join(paper.annotation.tags) + "]") if paper.annotation.tags else ""
-    return f"{paper.id:<12} {day} {votes} {_marks(paper)} {paper.title}{tags}"
+    return safe_text(f"{paper.id:<12} {day} {votes} {_marks(paper)} {paper.title}{tags}")
 
 
 def _detail(paper: Paper) -> str:
@@ -219,11 +242,12 @@ def _detail(paper: Paper) -> str:
             ("tags", ", ".join(paper.annotation.tags)),
             ("state", ("read" if paper.annotation.read else "unread")
              + (", bookmarked" if paper.annotation.bookmarked else ""))]
-    lines += [f"{k:>12}: {v}" for k, v in meta if v]
+    lines[0] = safe_text(paper.title)
+    lines += [f"{k:>12}: {safe_text(v)}" for k, v in meta if v]
     if paper.abstract:
-        lines += ["", paper.abstract]
+        lines += ["", safe_text(paper.abstract, multiline=True)]
     if paper.annotation.note:
-        lines += ["", "Note:", paper.annotation.note]
+        lines += ["", "Note:", safe_text(paper.annotation.note, multiline=True)]
     return "\n".join(lines)
 
 
@@ -304,10 +328,10 @@ def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
         return import_path(ctx.library, file, fmt=args.format, year=args.year)
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), transient=True,
-                  console=__import__("rich.console").console.Console(file=ctx.err)) as bar:
-        task = bar.add_task(f"importing {file.name}", total=None)
+                  console=__import__("rich.console").console.Console(file=ctx.raw_err)) as bar:
+        task = bar.add_task(safe_text(f"importing {file.name}"), total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -617,7 +641,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             print(f"  - {problem}", file=err)
         return 2
     except QuireError as error:
-        print(f"quire: {error}", file=err)
+        print(safe_text(f"quire: {error}", multiline=True), file=err)
         return error.exit_code
     except BrokenPipeError:
         return 0

@@ -11,11 +11,17 @@ import hashlib
 import re
 import unicodedata
 from datetime import date, datetime
+from urllib.parse import quote, quote_plus
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+# A DOI is "10.", a registrant number, "/" and a suffix. Suffixes may hold almost any printable
+# character, but never whitespace, controls, braces or backslashes: those only ever come from
+# broken or hostile files, and would break out of a BibTeX field or a command line.
+_DOI = re.compile(r"^10\.\d{4,9}/[^\x00-\x20\x7f-\x9f{}\\]+$")
+_DOI_PREFIX = re.compile(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)")
 
 
 def split_arxiv_version(raw: str) -> tuple[str, str | None] | None:
@@ -33,14 +39,10 @@ def split_arxiv_version(raw: str) -> tuple[str, str | None] | None:
     return None
 
 
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-
-
 def clean_doi(raw: str) -> str | None:
     """A DOI as ``10.prefix/suffix`` (URL and ``doi:`` prefixes dropped); ``None`` if it is not one."""
     text = _DOI_PREFIX.sub("", raw.strip()).strip()
-    return text if _DOI.match(text) else None
+    return text if _DOI.fullmatch(text) else None
 
 
 def doi_key(doi: str) -> str:
@@ -68,6 +70,27 @@ def same_person(a: str, b: str) -> bool:
     if not words_a or not words_b:
         return True
     return words_a[-1] in words_b or words_b[-1] in words_a
+
+
+def valid_arxiv_id(text: str) -> bool:
+    """Is ``text`` exactly an arXiv id, new (``2409.00001``) or old style (``hep-th/9901001``)?"""
+    return bool(_ARXIV_NEW.fullmatch(text) or _ARXIV_OLD.fullmatch(text))
+
+
+def arxiv_url(arxiv_id: str) -> str:
+    """The abstract page of a validated arXiv id, percent-encoded; ``ValueError`` for anything else.
+
+    The URL goes to a browser command as one argument; only an id that is exactly an arXiv id
+    can get there, so no file can smuggle options, spaces or shell syntax into it.
+    """
+    if not valid_arxiv_id(arxiv_id):
+        raise ValueError(f"not an arXiv id: {arxiv_id!r}")
+    return "https://arxiv.org/abs/" + quote(arxiv_id, safe="/.")
+
+
+def search_url(title: str) -> str:
+    """A Hugging Face papers search for a title (every character percent-encoded as needed)."""
+    return "https://huggingface.co/papers?q=" + quote_plus(title)
 
 
 def title_key(title: str) -> str:
@@ -109,6 +132,31 @@ class PaperRecord(BaseModel):
     comment: str | None = None
     pdf_url: str | None = None
 
+    @field_validator("arxiv_id")
+    @classmethod
+    def _arxiv_id(cls, value: str | None) -> str | None:
+        # Checked here, where every importer's records pass, not in each importer: a record
+        # whose id is not an arXiv id is refused (the importer skips it and says why).
+        if value is not None and not valid_arxiv_id(value):
+            raise ValueError(f"not an arXiv id: {value!r}")
+        return value
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, value: str | None) -> str | None:
+        # A malformed DOI is only a detail of an otherwise good record: it is dropped.
+        return clean_doi(value) if value else None
+
+    @model_validator(mode="after")
+    def _version_apart(self) -> PaperRecord:
+        # "2409.00001v2" is stored as the id "2409.00001" and the version "v2".
+        if self.arxiv_id:
+            match = _ARXIV_NEW.fullmatch(self.arxiv_id) or _ARXIV_OLD.fullmatch(self.arxiv_id)
+            if match and match.group(2):
+                self.arxiv_id = match.group(1)
+                self.version = self.version or match.group(2)
+        return self
+
 
 class Annotation(BaseModel):
     """What the user has said about a paper. Stored apart from the paper and never touched by imports."""
@@ -132,6 +180,13 @@ class Paper(PaperRecord):
     sources: list[str] = Field(default_factory=list)
     annotation: Annotation = Field(default_factory=Annotation)
     fresh: bool = False  # brought by a sync and not opened yet: the reader shows it as new
+
+    @field_validator("arxiv_id")
+    @classmethod
+    def _arxiv_id(cls, value: str | None) -> str | None:
+        # Overrides the record's check: a library written before ids were checked may hold a
+        # bad one; the paper still loads, but without it (so no link is ever built from it).
+        return value if value is not None and valid_arxiv_id(value) else None
 
     @property
     def id(self) -> str:

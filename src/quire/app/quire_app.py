@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -12,14 +11,17 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.worker import WorkerFailed
 
 from quire import locations
 from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
 from quire.app.themes import load_themes
+from quire.browser import browser_command
 from quire.config import Config, update_config_file
 from quire.errors import QuireError, log_unexpected
+from quire.safe_text import safe_text
 from quire.store import Library, StoreError
 from quire.undo import UndoStack
 
@@ -167,19 +169,29 @@ class QuireApp(App[int]):
             self.notify(f"Could not save the theme to {self.config_path}: {error}",
                         severity="error")
 
-    def open_link(self, url: str) -> None:
-        """Open a link with the configured browser command, or the system's."""
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification, always as plain text: messages carry titles, tags, paths and errors
+        that came from files, so they are never parsed as markup and never reach the terminal
+        with control characters in them (``markup`` is accepted and ignored)."""
+        super().notify(safe_text(message, multiline=True), title=safe_text(title),
+                       severity=severity, timeout=timeout, markup=False)
+
+    def open_link(self, url: str) -> bool:
+        """Open a link (built by ``arxiv_url``/``search_url``) with the configured browser
+        command, or the system's. The URL is one argument; no shell ever sees it."""
         if not self.config.browser:
             self.open_url(url)
-            return
-        template = self.config.browser
-        command = template.replace("{url}", url) if "{url}" in template else f"{template} {url}"
+            return True
         try:
-            subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL,
+            argv = browser_command(self.config.browser, url)
+            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
-        except OSError as error:
-            self.notify(f"Could not run the browser command {command!r}: {error}",
+        except (OSError, ValueError) as error:
+            self.notify(f"Could not run the browser command {self.config.browser!r}: {error}",
                         severity="error")
+            return False
+        return True
 
     # -- the error boundary ------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from quire.models import Paper
+from quire.models import Paper, arxiv_url
+from quire.safe_text import safe_text
 
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
@@ -37,32 +38,66 @@ def _ascii_word_spaced(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _brace(text: str) -> str:
-    # Braces would unbalance the field; the rest of the text goes through as it is.
-    return text.replace("{", "(").replace("}", ")")
+_TEX_SPECIALS = {
+    "\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "%": "\\%",
+    "#": "\\#", "_": "\\_", "~": "\\textasciitilde{}", "^": "{^}",
+}
+_TEX_SPECIALS_UNPAIRED = {**_TEX_SPECIALS, "{": "\\lbrace{}", "}": "\\rbrace{}"}
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def tex_escape(text: str) -> str:
+    """Text as a BibTeX field value that a LaTeX-aware reader turns back into exactly ``text``.
+
+    BibTeX counts every brace, escaped or not, to find where a value ends, so braces are written
+    as ``\\{ \\}`` only when they pair up; a value with a lone brace (a DOI ``10.1000/x}, title
+    = {Injected``) gets ``\\lbrace{}``/``\\rbrace{}`` instead, which hold no unpaired brace, so no
+    value can close its field and start another. Backslashes and TeX's other specials are
+    escaped, and the ligatures (``--``, ``''``, ``!```) are broken with ``\\/`` so they stay as typed.
+    Controls are made visible first (a .bib file is read on terminals too).
+    """
+    text = safe_text(text)
+    specials = _TEX_SPECIALS if _balanced(text) else _TEX_SPECIALS_UNPAIRED
+    out: list[str] = []
+    for position, char in enumerate(text):
+        out.append(specials.get(char, char))
+        following = text[position + 1 : position + 2]
+        if (char in "-'`" and following == char) or (char in "!?" and following == "`"):
+            out.append("\\/")  # TeX's ligature breaker: "--" stays two hyphens
+    return "".join(out)
 
 
 def to_bibtex_entry(paper: Paper, key: str | None = None) -> Entry:
     """One paper as a BibTeX entry in arXiv's own ``@misc`` shape, plus quire's tags as keywords."""
     from bibtexparser.model import Entry, Field  # loaded on first export, not at start-up
 
-    fields = [Field("title", "{" + _brace(paper.title) + "}")]
+    fields = [Field("title", "{" + tex_escape(paper.title) + "}")]
     if paper.authors:
-        fields.append(Field("author", " and ".join(_brace(a) for a in paper.authors)))
+        # A name holding " and " would become two authors unless braced as one.
+        fields.append(Field("author", " and ".join(
+            "{" + tex_escape(a) + "}" if " and " in a else tex_escape(a) for a in paper.authors)))
     if paper.published:
         fields.append(Field("year", str(paper.published.year)))
         fields.append(Field("date", paper.published.isoformat()))
     if paper.arxiv_id:
-        fields += [Field("eprint", paper.arxiv_id), Field("archivePrefix", "arXiv")]
+        fields += [Field("eprint", tex_escape(paper.arxiv_id)), Field("archivePrefix", "arXiv")]
         if paper.primary_category:
-            fields.append(Field("primaryClass", paper.primary_category))
-        fields.append(Field("url", f"https://arxiv.org/abs/{paper.arxiv_id}"))
+            fields.append(Field("primaryClass", tex_escape(paper.primary_category)))
+        fields.append(Field("url", tex_escape(arxiv_url(paper.arxiv_id))))
     if paper.doi:
-        fields.append(Field("doi", paper.doi))
+        fields.append(Field("doi", tex_escape(paper.doi)))
     if paper.abstract:
-        fields.append(Field("abstract", _brace(paper.abstract)))
+        fields.append(Field("abstract", tex_escape(" ".join(paper.abstract.split()))))
     if paper.annotation.tags:
-        fields.append(Field("keywords", ", ".join(paper.annotation.tags)))
+        fields.append(Field("keywords", tex_escape(", ".join(paper.annotation.tags))))
     return Entry("misc", key or citation_key(paper), fields)
 
 
@@ -84,12 +119,23 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
     return str(write_string(Library(entries)))
 
 
+_MD_SPECIALS = re.compile(r"([\\`*_\[\]<>#~&])")
+
+
+def md_escape(text: str) -> str:
+    """One line of untrusted text as literal Markdown: no links, HTML, emphasis or headings."""
+    return _MD_SPECIALS.sub(r"\\\1", safe_text(text))
+
+
 def to_markdown(papers: Sequence[Paper]) -> str:
-    """Papers as a Markdown reading list: title linked, a metadata line, tags, note."""
+    """Papers as a Markdown reading list: title linked, a metadata line, tags, note.
+
+    Every value is escaped (a title cannot open a link or raw HTML) and made terminal-safe.
+    """
     lines = ["# Papers", ""]
     for paper in papers:
-        link = (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None)
-        title = paper.title.replace("[", "\\[").replace("]", "\\]")
+        link = arxiv_url(paper.arxiv_id) if paper.arxiv_id else None
+        title = md_escape(paper.title)
         lines.append(f"## [{title}]({link})" if link else f"## {title}")
         meta = [paper.published.isoformat() if paper.published else None,
                 paper.authors_label or None,
@@ -97,15 +143,16 @@ def to_markdown(papers: Sequence[Paper]) -> str:
                 f"{paper.upvotes} upvotes" if paper.upvotes is not None else None,
                 paper.id]
         lines.append("")
-        lines.append(" · ".join(m for m in meta if m))
+        lines.append(" · ".join(md_escape(m) for m in meta if m))
         if paper.annotation.tags:
             lines.append("")
-            lines.append("Tags: " + ", ".join(f"`{t}`" for t in paper.annotation.tags))
+            lines.append("Tags: " + ", ".join(md_escape(t) for t in paper.annotation.tags))
         if paper.annotation.note:
             lines.append("")
-            lines.extend("> " + line for line in paper.annotation.note.splitlines())
+            lines.extend("> " + md_escape(line)
+                         for line in safe_text(paper.annotation.note, multiline=True).split("\n"))
         if paper.abstract:
-            lines += ["", paper.abstract]
+            lines += ["", " ".join(md_escape(paper.abstract).split())]
         lines.append("")
     return "\n".join(lines)
 
@@ -119,6 +166,21 @@ CSV_COLUMNS = ("id", "arxiv_id", "title", "authors", "author_count", "organizati
                "upvotes", "tags", "bookmarked", "read", "note", "abstract")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: text made terminal-safe, and never read as a spreadsheet formula.
+
+    A cell starting with ``= + - @`` (or a tab or carriage return) gets a leading ``'``, the
+    usual neutraliser: spreadsheets show the text instead of evaluating it.
+    """
+    if not isinstance(value, str):
+        return value
+    text = safe_text(value, multiline=True)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(papers: Sequence[Paper]) -> str:
     """Papers as CSV with a header row; lists are joined with ``; ``."""
     out = io.StringIO()
@@ -126,12 +188,12 @@ def to_csv(papers: Sequence[Paper]) -> str:
     writer.writerow(CSV_COLUMNS)
     for paper in papers:
         data = paper.as_json()
-        row = []
+        row: list[object] = []
         for column in CSV_COLUMNS:
             value = data[column]
             if isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
-            row.append("" if value is None else value)
+            row.append("" if value is None else csv_cell(value))
         writer.writerow(row)
     return out.getvalue()
 

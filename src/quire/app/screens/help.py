@@ -63,8 +63,9 @@ class HelpScreen(ModalScreen[None]):
             if command.group != group:
                 group = command.group
                 table.add_row(Text(group, style="bold"), "", "")
-            table.add_row(key_label(self.keys.get(command.id, command.keys)), command.help,
-                          command.id)
+            # Keys come from the user's [keymap]: Text, so "[" in a key is not markup.
+            table.add_row(Text(key_label(self.keys.get(command.id, command.keys))),
+                          Text(command.help), Text(command.id))
         table.add_row("1-9", "Open view 1-9 of the sidebar", "view-1 … view-9")
         table.add_row("ctrl+p", "Command palette: every command by name", "")
         with VerticalScroll():

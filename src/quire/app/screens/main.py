@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
-from urllib.parse import quote_plus
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -36,7 +36,7 @@ from quire.app.widgets.sidebar import View, ViewsSidebar
 from quire.errors import QuireError
 from quire.files import write_atomic
 from quire.importers import ImportCancelled, import_path, iter_import_files
-from quire.models import Annotation, Paper
+from quire.models import Annotation, Paper, arxiv_url, search_url
 from quire.search.query import parse_query
 from quire.store import Library, StoreError
 
@@ -360,7 +360,7 @@ class MainScreen(Screen[None]):
         elif self.query_one("#search-input", Input).value or view.query:
             hint = (f"Try removing a filter, or open All (2) instead of {view.name}."
                     if view.query or result.query.filters else "Try fewer or other words.")
-            empty.update(f"No papers match. {hint}")
+            empty.update(Text(f"No papers match. {hint}"))  # the view name may be a tag
         else:
             empty.update("No papers here.")
 
@@ -673,10 +673,10 @@ class MainScreen(Screen[None]):
         paper = self._current()
         if paper is None:
             return
-        url = (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id
-               else f"https://huggingface.co/papers?q={quote_plus(paper.title)}")
-        self.quire.open_link(url)
-        self.notify(f"Opening {url}")
+        # Only a validated id (Paper drops any other) becomes a URL, percent-encoded.
+        url = arxiv_url(paper.arxiv_id) if paper.arxiv_id else search_url(paper.title)
+        if self.quire.open_link(url):
+            self.notify(f"Opening {url}")
 
     def action_copy_citation(self) -> None:
         """Copy the paper's BibTeX."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
+
+from quire.safe_text import safe_text
 
 
 class NoteEditor(ModalScreen[str | None]):
@@ -32,8 +35,9 @@ class NoteEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Title, the text area, the keys."""
         with Vertical():
-            yield Label(f"Note on {self.paper_title[:70]}")
-            yield TextArea(self.note, id="note-text", soft_wrap=True)
+            yield Label(Text(safe_text(f"Note on {self.paper_title[:70]}")), id="note-title")
+            # A note may come from an imported file: controls are made visible before editing.
+            yield TextArea(safe_text(self.note, multiline=True), id="note-text", soft_wrap=True)
             yield Label("ctrl+s save · Esc cancel", id="note-help")
 
     def on_mount(self) -> None:

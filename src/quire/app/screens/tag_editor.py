@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
+
+from quire.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,14 @@ class TagEditor(ModalScreen[TagChange | None]):
     def compose(self) -> ComposeResult:
         """Title, current tags, the input."""
         with Vertical():
-            yield Label(f"Tags of {self.subject}")
+            yield Label(Text(safe_text(f"Tags of {self.subject}")), id="tags-title")
             if self.current:
                 shown = "  ".join(
                     f"#{t}" + (f" ({n}/{self.total})" if self.total > 1 else "")
                     for t, n in sorted(self.current.items()))
             else:
                 shown = "(no tags yet)"
-            yield Static(shown, id="tags-current")
+            yield Static(Text(safe_text(shown)), id="tags-current")
             yield Input(placeholder="to-read rl -old", suggester=LastWordSuggester(self.known),
                         id="tags-input")
             yield Label("Enter apply · Tab/→ complete · -tag removes · Esc cancel",

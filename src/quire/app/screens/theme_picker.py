@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -40,7 +41,8 @@ class ThemePicker(ModalScreen[str | None]):
         """The list of themes."""
         with Vertical():
             yield Label("Theme (Enter keeps it, Esc goes back)")
-            yield OptionList(*[Option(n, id=n) for n in self.names], id="themes")
+            # Names come from theme files: shown as text, never as markup.
+            yield OptionList(*[Option(Text(n), id=n) for n in self.names], id="themes")
 
     def on_mount(self) -> None:
         """Start on the current theme; moving through the list only previews."""

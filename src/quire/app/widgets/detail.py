@@ -10,13 +10,21 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quire.models import Paper
+from quire.safe_text import safe_text
 from quire.search.tokenizer import highlight_spans
 
 
-def highlighted(text: str, terms: set[str], prefixes: tuple[str, ...], style: str) -> Text:
-    """``text`` with the search terms styled."""
-    rich = Text(text)
-    for start, end in highlight_spans(text, terms, prefixes):
+def plain(text: str, multiline: bool = False) -> Text:
+    """Untrusted text for a widget: a Rich ``Text`` is never parsed as markup (so ``[@click=…]``
+    in an author's name stays letters), and ``safe_text`` keeps escapes off the terminal."""
+    return Text(safe_text(text, multiline=multiline))
+
+
+def highlighted(text: str, terms: set[str], prefixes: tuple[str, ...], style: str,
+                multiline: bool = False) -> Text:
+    """``text`` (untrusted, shown as plain text) with the search terms styled."""
+    rich = plain(text, multiline)
+    for start, end in highlight_spans(rich.plain, terms, prefixes):
         rich.stylize(style, start, end)
     return rich
 
@@ -81,7 +89,7 @@ class DetailPane(VerticalScroll, can_focus=False):
                 ("read" if ann.read else "unread")]
         self.query_one("#detail-title", Static).update(
             highlighted(paper.title, terms, prefixes, hl))
-        self.query_one("#detail-meta", Static).update(" · ".join(m for m in meta if m))
+        self.query_one("#detail-meta", Static).update(plain(" · ".join(m for m in meta if m)))
         extra = []
         if paper.categories:
             extra.append(" ".join(paper.categories))
@@ -89,11 +97,11 @@ class DetailPane(VerticalScroll, can_focus=False):
             extra.append(paper.github_repo)
         tags = " ".join(f"#{t}" for t in ann.tags)
         self.query_one("#detail-tags", Static).update(
-            "  ".join(x for x in (tags, *extra) if x))
+            plain("  ".join(x for x in (tags, *extra) if x)))
         self.query_one("#detail-abstract", Static).update(
-            highlighted(paper.abstract or "(no abstract)", terms, prefixes, hl))
+            highlighted(paper.abstract or "(no abstract)", terms, prefixes, hl, multiline=True))
         note = self.query_one("#detail-note", Static)
-        note.update(ann.note)
+        note.update(plain(ann.note, multiline=True))
         note.set_class(not ann.note, "-hidden")
         self.scroll_home(animate=False)
 
@@ -114,7 +122,8 @@ class DetailPane(VerticalScroll, can_focus=False):
             return
         options.clear_options()
         options.add_options([
-            Option(Text.assemble(title, (f"  {', '.join(shared[:4])}", "dim")), id=str(pid))
+            Option(Text.assemble(plain(title), (safe_text(f"  {', '.join(shared[:4])}"), "dim")),
+                   id=str(pid))
             for pid, title, shared in items
         ])
         if items:

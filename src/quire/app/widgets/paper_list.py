@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from quire.models import Paper
+from quire.safe_text import safe_text
 from quire.search.tokenizer import highlight_spans
 
 PaperLoader = Callable[[Sequence[int]], list[Paper]]
@@ -70,15 +71,15 @@ class Row:
 
     @classmethod
     def from_paper(cls, paper: Paper, date_format: str) -> Row:
-        """Build the row of a paper."""
+        """Build the row of a paper (text from files made terminal-safe once, here)."""
         ann = paper.annotation
         who = (paper.org_name or "") if not paper.authors and not paper.author_count \
             else paper.authors_label
         return cls(
-            pid=paper.pid, title=paper.title,
+            pid=paper.pid, title=safe_text(paper.title),
             day=paper.published.strftime(date_format) if paper.published else "",
             upvotes=f"▲{paper.upvotes}" if paper.upvotes is not None else "",
-            who=who, tags=" ".join(f"#{t}" for t in ann.tags), read=ann.read,
+            who=safe_text(who), tags=safe_text(" ".join(f"#{t}" for t in ann.tags)), read=ann.read,
             bookmarked=ann.bookmarked, noted=bool(ann.note),
         )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label
+
+from quire.safe_text import safe_text
 
 
 class SearchBar(Vertical):
@@ -32,5 +35,6 @@ class SearchBar(Vertical):
     def status(self, text: str, error: bool = False) -> None:
         """Show a count or a problem under the input."""
         label = self.query_one("#search-status", Label)
-        label.update(text)
+        # The status holds the query's words and view names: plain text, never markup.
+        label.update(Text(safe_text(text)))
         label.set_class(error, "-error")

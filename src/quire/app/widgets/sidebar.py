@@ -9,6 +9,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from quire.safe_text import safe_text
+
 
 @dataclass(frozen=True)
 class View:
@@ -45,7 +47,8 @@ class ViewsSidebar(OptionList):
             key = view.key or (str(number) if number <= 9 and str(number) not in claimed else " ")
             label = Text()
             label.append(f"{key} ", "dim")
-            label.append(view.name, "bold" if number - 1 == current else "")
+            # Names come from tags and the config: appended as text, never parsed as markup.
+            label.append(safe_text(view.name), "bold" if number - 1 == current else "")
             if view.count is not None:
                 label.append(f" {view.count}", "dim")
             options.append(Option(label, id=str(number - 1)))

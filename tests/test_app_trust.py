@@ -1,0 +1,210 @@
+"""The reader shows imported text as text (issue #7): no markup, no actions, no escapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static, TextArea
+
+from app_support import app_on, library, papers, ready, screen, settle
+from conftest import dump
+from hostile import BAD_MARKUP, FORBIDDEN, QUIT, TITLE_ESC, add_hostile, screenshot_author
+from quire.app.screens.note_editor import NoteEditor
+from quire.app.screens.tag_editor import TagEditor
+from quire.app.widgets.detail import DetailPane
+from quire.app.widgets.paper_list import PaperList
+from quire.app.widgets.sidebar import ViewsSidebar
+from quire.config import SavedView
+from quire.store import Library
+
+SIZE = (160, 40)
+
+
+def shown(pilot: Pilot[Any], selector: str) -> str:
+    """What a Static in the main screen shows, as plain text."""
+    widget = screen(pilot).query_one(selector, Static)
+    return str(widget.render())
+
+
+def hostile_app(folder: Path, **config: Any):  # type: ignore[no-untyped-def]
+    """The reader on the seed library plus the hostile papers (the first is first in the Inbox)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    from app_support import seeded_library
+
+    lib = seeded_library(folder)
+    pids = add_hostile(lib, folder)
+    lib.close()
+    return app_on(folder, **config), pids
+
+
+def user_rows(path: Path) -> list[str]:
+    """The papers and everything the user said about them (not caches or change counters)."""
+    tables = ("papers", "paper_sources", "annotations", "tags")
+    return [line for line in dump(path) if line.startswith(tuple(f'INSERT INTO "{t}"'
+                                                                  for t in tables))]
+
+
+def no_escapes(text: str) -> None:
+    for bad in FORBIDDEN:
+        assert bad not in text, (bad, text)
+
+
+async def test_hostile_paper_first_in_inbox_shows_literally(tmp_path: Path) -> None:
+    app, pids = hostile_app(tmp_path, views=[SavedView(name=BAD_MARKUP, query="tag:x")])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert papers(pilot).current_pid == pids[0]  # the reader started on it, no crash
+        title = shown(pilot, "#detail-title")
+        assert title.startswith(f"{BAD_MARKUP} Evil \u241b]0;pwned-title\u2407title")
+        meta = shown(pilot, "#detail-meta")
+        assert screenshot_author(tmp_path) in meta and f"{BAD_MARKUP} Org \u241b]52" in meta
+        assert f"#{BAD_MARKUP}" in shown(pilot, "#detail-tags")
+        assert f"note {BAD_MARKUP} {QUIT}" in shown(pilot, "#detail-note")
+        for part in ("title", "meta", "tags", "note", "abstract"):
+            no_escapes(shown(pilot, f"#detail-{part}"))
+        # The list row holds the visible stand-ins, never the escape itself.
+        row = papers(pilot)._rows[pids[0]]
+        no_escapes(row.title + row.who + row.tags)
+        strip = papers(pilot).render_line(0)
+        no_escapes("".join(segment.text for segment in strip))
+        # The sidebar: the tag view and the saved view named like invalid markup.
+        sidebar = screen(pilot).query_one(ViewsSidebar)
+        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(sidebar.option_count)]
+        assert any(f"#{BAD_MARKUP}" in label for label in labels)
+        assert any(label.split(" ", 1)[1].startswith(BAD_MARKUP) for label in labels)
+        await pilot.press("j")
+        await settle(pilot)
+        assert QUIT in shown(pilot, "#detail-meta")
+
+
+async def test_clicking_an_imported_author_does_nothing_harmful(tmp_path: Path) -> None:
+    app, pids = hostile_app(tmp_path)
+    before = user_rows(tmp_path / "library.sqlite3")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        detail = screen(pilot).query_one(DetailPane)
+        meta = detail.query_one("#detail-meta", Static)
+        # Click along the whole line: the date, then the author name with its markup.
+        for x in range(0, min(meta.size.width, 90), 3):
+            await pilot.click(meta, offset=(x, 0))
+        await pilot.click("#detail-title", offset=(2, 0))
+        await settle(pilot)
+        assert app.is_running
+        await pilot.press("j")  # the second paper: authors holding [@click=app.quit]
+        await settle(pilot)
+        for x in range(0, min(meta.size.width, 90), 3):
+            await pilot.click(meta, offset=(x, 0))
+        await settle(pilot)
+        assert app.is_running
+        rendered = meta.render()
+        assert not any("click" in str(span.style) or "link" in str(span.style)
+                       for span in getattr(rendered, "spans", []))
+    head = (tmp_path / "library.sqlite3").read_bytes()[:16]
+    assert head == b"SQLite format 3\x00"
+    assert not list(tmp_path.glob("*.svg"))
+    assert user_rows(tmp_path / "library.sqlite3") == before
+
+
+async def test_dialogs_and_notifications_with_invalid_markup(tmp_path: Path) -> None:
+    app, pids = hostile_app(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TagEditor)
+        assert str(app.screen.query_one("#tags-title", Static).render()).startswith(
+            f"Tags of {BAD_MARKUP} Evil")
+        assert f"#{BAD_MARKUP}" in str(app.screen.query_one("#tags-current", Static).render())
+        app.screen.query_one(Input).value = "[/y] [b]bold"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library(pilot).get_paper(pids[0]).annotation.tags == [BAD_MARKUP, "[/y]", "[b]bold"]
+        await pilot.press("u")  # the notification names the tags: plain text, no crash
+        await settle(pilot)
+        assert any("#[/y]" in n.message for n in app._notifications)
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteEditor)
+        assert str(app.screen.query_one("#note-title", Static).render()).startswith(
+            f"Note on {BAD_MARKUP} Evil")
+        no_escapes(app.screen.query_one(TextArea).text)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        app.notify(f"{BAD_MARKUP} {QUIT} {TITLE_ESC}", title=BAD_MARKUP)
+        await settle(pilot)
+        last = app._notifications.last if hasattr(app._notifications, "last") else None
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith(f"{BAD_MARKUP} {QUIT} \u241b") for m in messages), (last, messages)
+        # The search bar's status names the view and echoes the query's words.
+        await pilot.press("slash", *"[/z]")
+        await settle(pilot)
+        assert app.is_running
+        await pilot.press("escape", "escape")
+        await pilot.press("e")  # a dialog title, then back
+        await pilot.press("escape")
+        await pilot.press("s")  # "Like: <title>" view in the sidebar
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_theme_value_with_invalid_markup_is_reported_as_text(tmp_path: Path) -> None:
+    themes = tmp_path / "themes"
+    themes.mkdir(parents=True)
+    (themes / "bad.toml").write_text(f'name = "bad"\nprimary = "{BAD_MARKUP}"\n', encoding="utf-8")
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        assert any(BAD_MARKUP in n.message for n in app._notifications)
+        assert app.is_running
+
+
+async def test_invalid_markup_first_in_inbox_survives_a_restart(tmp_path: Path) -> None:
+    app, pids = hostile_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+    app.library.close()
+    again = app_on(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert papers(pilot).current_pid == pids[0]
+        assert isinstance(screen(pilot).query_one(PaperList), PaperList)
+        assert BAD_MARKUP in shown(pilot, "#detail-title")
+
+
+async def test_similar_titles_are_text(tmp_path: Path) -> None:
+    app, pids = hostile_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        similar = screen(pilot).query_one("#detail-similar", OptionList)
+        for index in range(similar.option_count):
+            prompt = similar.get_option_at_index(index).prompt
+            assert isinstance(prompt, Text)
+            no_escapes(prompt.plain)
+
+
+async def test_open_with_a_shell_template_runs_no_injected_command(tmp_path: Path) -> None:
+    """Even a ``sh -c`` template with {url} inside the script: only a safe URL reaches it."""
+    lib = Library(tmp_path / "library.sqlite3")
+    from datetime import date
+
+    from quire.models import ImportSummary, PaperRecord
+
+    lib.import_records([PaperRecord(title="x;touch${IFS}PWNED $(touch PWNED2) `touch PWNED3`",
+                                    published=date(2030, 1, 1))],
+                       ImportSummary(path="t", format="t"), "hf-json")
+    lib.close()
+    argv_file = tmp_path / "argv.txt"
+    template = f"sh -c 'echo {{url}} > {argv_file}; printf \"%s\\n\" \"$@\" >> {argv_file}' sh {{url}}"
+    app = app_on(tmp_path, browser=template)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("o")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if argv_file.exists() and len(argv_file.read_text().splitlines()) >= 2:
+                break
+    lines = argv_file.read_text().splitlines()
+    assert lines[0].startswith("https://huggingface.co/papers?q=x%3Btouch%24%7BIFS%7DPWNED")
+    assert lines[1:] == [lines[0]]  # exactly one extra argument: the URL
+    assert not list(tmp_path.glob("PWNED*")) and not list(Path.cwd().glob("PWNED*"))
