@@ -295,6 +295,6 @@ def test_extra_arrays_are_saved_with_the_index(seeded: Library) -> None:
     import numpy as np
 
     index = open_index(seeded).index
-    index.extras["acronyms"] = np.arange(7, dtype=np.int32)
+    index.extras["example"] = np.arange(7, dtype=np.int32)
     save(index)
-    assert load(seeded).extras["acronyms"].tolist() == list(range(7))
+    assert load(seeded).extras["example"].tolist() == list(range(7))

@@ -206,9 +206,12 @@ class Library:
         """Close every connection."""
         with self._lock:
             self._closed = True
-            self._conn.close()
+            # Readers first: the last connection to close folds the write-ahead log into the
+            # file, and only the writer can do that (readers are read-only), so a copy of the
+            # one library file holds everything.
             while self._readers:
                 self._readers.pop().close()
+            self._conn.close()
 
     def __enter__(self) -> Library:
         return self
