@@ -345,7 +345,7 @@ async def test_copy_citation(tmp_path: Path) -> None:
 
 async def test_export_current_view(tmp_path: Path) -> None:
     app = app_on(tmp_path)
-    target = tmp_path / "out" / "kernel.md"
+    target = tmp_path / "kernel.md"
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("slash", *"kernel", "enter", "e")

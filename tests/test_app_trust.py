@@ -208,3 +208,39 @@ async def test_open_with_a_shell_template_runs_no_injected_command(tmp_path: Pat
     assert lines[0].startswith("https://huggingface.co/papers?q=x%3Btouch%24%7BIFS%7DPWNED")
     assert lines[1:] == [lines[0]]  # exactly one extra argument: the URL
     assert not list(tmp_path.glob("PWNED*")) and not list(Path.cwd().glob("PWNED*"))
+
+
+async def test_export_asks_before_overwriting(tmp_path: Path) -> None:
+    from quire.app.screens.confirm import ConfirmDialog
+    from quire.app.screens.files import ExportDialog
+
+    target = tmp_path / "exists.md"
+    target.write_text("precious", encoding="utf-8")
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        for answer in ("n", "y"):
+            await pilot.press("e")
+            assert isinstance(app.screen, ExportDialog)
+            await pilot.click("#fmt-markdown")
+            field = app.screen.query_one(Input)
+            field.value = str(target)
+            field.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmDialog)
+            assert str(target) in str(app.screen.query_one("#confirm-question", Static).render())
+            await pilot.press(answer)
+            await settle(pilot)
+            if answer == "n":
+                assert target.read_text(encoding="utf-8") == "precious"
+        assert target.read_text(encoding="utf-8").startswith("# Papers")
+        # A folder that does not exist is reported, not created.
+        await pilot.press("e")
+        field = app.screen.query_one(Input)
+        field.value = str(tmp_path / "typo" / "x.bib")
+        field.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not (tmp_path / "typo").exists()
+        assert any("does not exist" in n.message for n in app._notifications)

@@ -202,7 +202,8 @@ def test_export_to_stdout_and_bad_target(sample: None, tmp_path: Path) -> None:
     bad = Run("export", "--format", "csv", "-o", str(blocker / "x.csv"))
     assert bad.code == 1 and f"{blocker / 'x.csv'}: cannot write" in bad.err
     nested = tmp_path / "new" / "dir" / "x.csv"
-    assert Run("export", "--format", "csv", "-o", str(nested)).code == 0 and nested.exists()
+    refused = Run("export", "--format", "csv", "-o", str(nested))  # no folders are created
+    assert refused.code == 1 and "does not exist" in refused.err and not nested.parent.exists()
 
 
 def test_similar(sample: None) -> None:

@@ -292,3 +292,70 @@ def test_bibtex_fields_cannot_break_out_and_round_trip(tmp_path: Path) -> None:
     assert "note = " not in bib and "doi = " not in bib
     library.close()
     again.close()
+
+
+# -- writing exports --------------------------------------------------------------------------
+
+def test_write_export_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
+    from quire.export.writing import ExportExistsError, write_export
+
+    target = tmp_path / "out.bib"
+    target.write_text("precious", encoding="utf-8")
+    with pytest.raises(ExportExistsError, match="out.bib exists"):
+        write_export(target, "new")
+    assert target.read_text(encoding="utf-8") == "precious"
+    target.chmod(0o640)
+    write_export(target, "new", overwrite=True)
+    assert target.read_text(encoding="utf-8") == "new"
+    assert target.stat().st_mode & 0o777 == 0o640  # an overwritten file keeps its mode
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bib"]  # no temporary left behind
+
+
+def test_write_export_writes_through_a_symlink(tmp_path: Path) -> None:
+    from quire.export.writing import write_export
+
+    real = tmp_path / "real" / "papers.bib"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.bib"
+    link.symlink_to(real)
+    assert write_export(link, "new", overwrite=True) == real
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+    dangling = tmp_path / "dangling.bib"
+    dangling.symlink_to(tmp_path / "real" / "fresh.bib")
+    write_export(dangling, "fresh")
+    assert dangling.is_symlink() and (tmp_path / "real" / "fresh.bib").read_text() == "fresh"
+
+
+def test_write_export_creates_no_folders_and_names_the_file(tmp_path: Path) -> None:
+    from quire.export.writing import ExportError, write_export
+
+    typo = tmp_path / "Dcouments" / "out.bib"
+    with pytest.raises(ExportError, match="Dcouments/out.bib: the folder .* does not exist"):
+        write_export(typo, "x")
+    assert not typo.parent.exists()
+    with pytest.raises(ExportError, match="is a folder"):
+        write_export(tmp_path, "x")
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_write_export_honours_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    from quire.export.writing import write_export
+
+    old = os.umask(umask)
+    try:
+        write_export(tmp_path / "out.csv", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.csv").stat().st_mode & 0o777 == mode
+
+
+def test_cli_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    _hostile_cli(tmp_path)
+    target = tmp_path / "out.md"
+    target.write_text("precious", encoding="utf-8")
+    code, _, err = run("export", "--format", "markdown", "-o", str(target))
+    assert code == 1 and f"{target} exists; add --force to overwrite it" in err
+    assert target.read_text(encoding="utf-8") == "precious"
+    code, _, err = run("export", "--format", "markdown", "-o", str(target), "--force")
+    assert code == 0 and target.read_text(encoding="utf-8").startswith("# Papers")

@@ -19,7 +19,7 @@ from quire import __version__, locations
 from quire.config import Config, ConfigError, config_toml, load_config, save_config
 from quire.errors import BadFileError, QuireError, UsageError
 from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser loads lazily
-from quire.files import write_atomic
+from quire.export.writing import write_export
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
 from quire.safe_text import safe_text
@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
 
     p = sub.add_parser("sync", help="fetch new papers from the configured feeds")
     p.add_argument("feeds", nargs="*", metavar="FEED", help="feed names (default: every feed)")
@@ -477,10 +478,7 @@ def cmd_export(ctx: Context) -> int:
     output: Path = args.output
     if output.is_dir():
         output = output / f"quire-export{SUFFIXES[args.format]}"
-    try:
-        write_atomic(output, text)
-    except OSError as error:
-        raise CommandError(f"{output}: cannot write: {error.strerror or error}") from None
+    write_export(output, text, overwrite=args.force)  # ExportError: exit 1 naming the file
     print(f"exported {len(result.pids)} paper(s) to {output}", file=ctx.err)
     return 0
 

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from quire import locations
 from quire.app.commands import COMMANDS, screen_bindings
+from quire.app.screens.confirm import ConfirmDialog
 from quire.app.screens.files import ExportDialog, ImportDialog
 from quire.app.screens.help import HelpScreen
 from quire.app.screens.note_editor import NoteEditor
@@ -34,7 +35,7 @@ from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
 from quire.app.widgets.sidebar import View, ViewsSidebar
 from quire.errors import QuireError
-from quire.files import write_atomic
+from quire.export.writing import ExportExistsError, export_target, write_export
 from quire.importers import ImportCancelled, import_path, iter_import_files
 from quire.models import Annotation, Paper, arxiv_url, search_url
 from quire.search.query import parse_query
@@ -696,21 +697,35 @@ class MainScreen(Screen[None]):
             return
 
         def done(choice: tuple[str, Path] | None) -> None:
-            if choice is not None:
-                self._export(pids, *choice)
+            if choice is None:
+                return
+            fmt, path = choice
+            if not export_target(path).exists():
+                self._export(pids, fmt, path, overwrite=False)
+                return
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._export(pids, fmt, path, overwrite=True)
+
+            self.app.push_screen(ConfirmDialog(f"{path} exists. Overwrite it?", yes="Overwrite",
+                                               no="Keep it"), answer)
 
         self.app.push_screen(ExportDialog(len(pids), Path.cwd()), done)
 
     @work(thread=True, group="export")
-    def _export(self, pids: list[int], fmt: str, path: Path) -> None:
+    def _export(self, pids: list[int], fmt: str, path: Path, overwrite: bool) -> None:
         from quire.export import export_papers
 
         try:
             text = export_papers(self.quire.library.get_papers(pids), fmt)
-            write_atomic(path, text)
-        except (OSError, StoreError) as error:
-            self.app.call_from_thread(self.notify, f"Export failed: {path}: {error}",
-                                      severity="error")
+            write_export(path, text, overwrite=overwrite)
+        except ExportExistsError:  # created while the dialog was open: still not overwritten
+            self.app.call_from_thread(self.notify, f"Export failed: {path} exists now; "
+                                      "nothing was overwritten", severity="error")
+            return
+        except (QuireError, StoreError) as error:
+            self.app.call_from_thread(self.notify, f"Export failed: {error}", severity="error")
             return
         self.app.call_from_thread(self.notify, f"Exported {len(pids)} paper(s) to {path}")
 
