@@ -253,3 +253,13 @@ async def test_reader_divider_as_typed_key_and_why(tmp_path: Path) -> None:
         await pilot.press("w")
         await settle(pilot)
         assert not screen(pilot).query_one("#detail-why").display
+
+
+def test_acronym_table_is_saved_and_loaded_with_the_index(forms: Library) -> None:
+    from quire.search.persist import load, open_index
+
+    open_index(forms)
+    loaded = load(forms)
+    assert loaded.lexicon.acronyms.long_forms("rl") == [("reinforcement", "learning")]
+    assert "Reinforcement learning for chip design" in titles(forms, loaded.search("RL ").pids)
+    assert loaded.search("molecuels ").corrections == {"molecuel": ("molecule",)}

@@ -31,6 +31,7 @@ from quire.store import Library
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
 MAX_PREFIX_EXPANSION = 40
+ACRONYM_EXTRA = "acronym_table_json"  # the name the acronym table is saved under (UTF-8 JSON)
 NO_DATE = -(2**31)
 BUILD_BATCH = 2000
 Mask = npt.NDArray[np.bool_]
@@ -329,7 +330,7 @@ class SearchIndex:
         self.lexicon.update(self.bm25.terms)
         if self.lexicon.acronyms.changed:
             data = json.dumps(self.lexicon.acronyms.to_json(), ensure_ascii=False).encode()
-            self.extras["acronyms"] = np.frombuffer(data, dtype=np.uint8)
+            self.extras[ACRONYM_EXTRA] = np.frombuffer(data, dtype=np.uint8)
             self.lexicon.acronyms.changed = False
 
     def prepare_orders(self) -> None:
@@ -484,10 +485,13 @@ class SearchIndex:
         index.extras = {name[6:]: value for name, value in arrays.items()
                         if name.startswith("extra_")}
         index.rev = int(scalars["rev"])
-        acronyms = index.extras.get("acronyms")
+        acronyms = index.extras.get(ACRONYM_EXTRA)
         if acronyms is not None:
-            index.lexicon.acronyms = AcronymTable.from_json(
-                json.loads(acronyms.tobytes().decode("utf-8")))
+            try:
+                table = json.loads(acronyms.tobytes().decode("utf-8"))
+                index.lexicon.acronyms = AcronymTable.from_json(table)
+            except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as error:
+                raise ValueError(f"the acronym table is damaged ({error})") from None
         index.lexicon.update(index.bm25.terms)  # stems and typo candidates of the vocabulary
         return index
 
