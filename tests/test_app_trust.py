@@ -244,3 +244,27 @@ async def test_export_asks_before_overwriting(tmp_path: Path) -> None:
         await settle(pilot)
         assert not (tmp_path / "typo").exists()
         assert any("does not exist" in n.message for n in app._notifications)
+
+
+async def test_undo_after_an_outside_change_reverts_only_the_bookmark(tmp_path: Path) -> None:
+    from quire.cli import main as cli
+
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        pid = papers(pilot).current_pid
+        assert pid is not None
+        await pilot.press("b")
+        ident = library(pilot).get_paper(pid).id
+        # `quire tag` and `quire note` from a shell, through the CLI's own code.
+        for args in (["tag", ident, "from-shell"], ["note", ident, "written in a shell"]):
+            assert cli(["--data-dir", str(tmp_path), *args]) == 0
+        await pilot.press("u")
+        await settle(pilot)
+        ann = library(pilot).get_paper(pid).annotation
+        assert not ann.bookmarked
+        assert ann.tags == ["from-shell"] and ann.note == "written in a shell"
+        await pilot.press("U")
+        await settle(pilot)
+        ann = library(pilot).get_paper(pid).annotation
+        assert ann.bookmarked and ann.tags == ["from-shell"] and ann.note == "written in a shell"

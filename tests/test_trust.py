@@ -359,3 +359,41 @@ def test_cli_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "precious"
     code, _, err = run("export", "--format", "markdown", "-o", str(target), "--force")
     assert code == 0 and target.read_text(encoding="utf-8").startswith("# Papers")
+
+
+# -- undo reverts only what it changed --------------------------------------------------------
+
+def test_undo_reverts_the_delta_not_the_snapshot(tmp_path: Path) -> None:
+    from quire.undo import UndoStack
+
+    library = Library(tmp_path / "lib.sqlite3")
+    library.import_records([PaperRecord(title="One"), PaperRecord(title="Two")], _summary(), "t")
+    one, two = library.all_pids()[-1], library.all_pids()[0]
+    library.set_note(one, "old note")
+    stack = UndoStack(library)
+    stack.record("Bookmarked", library.set_bookmarked([one, two], True))
+    stack.record("Tagged", library.add_tags([one], ["mine"]))
+    stack.record("Edited note", library.set_note(one, "my note"))
+    other = Library(tmp_path / "lib.sqlite3")  # another process changes the same paper
+    other.add_tags([one], ["theirs"])
+    other.set_read([one], True)
+    other.close()
+    stack.undo()  # the note
+    assert library.get_paper(one).annotation.note == "old note"
+    stack.undo()  # the tag "mine": "theirs" stays
+    ann = library.get_paper(one).annotation
+    assert ann.tags == ["theirs"] and ann.read and ann.bookmarked
+    stack.undo()  # the bookmarks
+    ann = library.get_paper(one).annotation
+    assert (ann.bookmarked, ann.bookmarked_at, ann.tags, ann.read) == (False, None, ["theirs"], True)
+    assert not library.get_paper(two).annotation.bookmarked
+    stack.redo()
+    assert library.get_paper(one).annotation.bookmarked and ann.tags == ["theirs"]
+    # A note edited elsewhere after the step is not clobbered by undoing the step.
+    stack.redo()
+    stack.redo()
+    library.set_note(one, "edited since")
+    stack.undo()
+    assert library.get_paper(one).annotation.note == "edited since"
+    assert stack.record("Again", library.set_bookmarked([one], True)).deltas == {}
+    library.close()

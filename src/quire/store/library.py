@@ -782,6 +782,23 @@ class Library:
                 conn, {p: a for p, a in values.items() if p in present}, rev
             )
 
+    def change_each(
+        self, changes: Mapping[int, Callable[[Annotation], Annotation]]
+    ) -> dict[int, Annotation]:
+        """Apply each paper's own change to its current annotation, in one transaction.
+
+        For undo and redo: each change is worked out against what the library holds now, so
+        edits made meanwhile (another process, another step) are kept. Removed papers are
+        skipped. Returns the annotations as they were.
+        """
+        with self._write() as (conn, rev):
+            present = [r[0] for chunk in _chunks(list(changes)) for r in conn.execute(
+                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
+                tuple(chunk))]
+            before = self._annotations(conn, present)
+            self._put_annotations(conn, {p: changes[p](a) for p, a in before.items()}, rev)
+        return before
+
     def set_bookmarked(self, pids: Sequence[int], value: bool) -> dict[int, Annotation]:
         """Bookmark or unbookmark papers; returns the annotations as they were."""
         stamp = datetime.now(UTC) if value else None

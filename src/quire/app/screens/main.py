@@ -651,7 +651,7 @@ class MainScreen(Screen[None]):
             self.notify(f"Nothing to {'undo' if undo else 'redo'}")
             return
         self.notify(f"{'Undid' if undo else 'Redid'}: {step.description}")
-        self._changed(list(step.before))
+        self._changed(step.pids)
 
     # -- order -------------------------------------------------------------------------------
 
