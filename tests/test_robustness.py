@@ -81,9 +81,14 @@ def test_lone_surrogate_is_stored_as_replacement_character(library: Library,
     path = write(tmp_path / "p.json", '[{"title":"x \\ud800 y"}]')
     import_path(library, path)
     assert library.get_papers(library.all_pids())[0].title == "x \ufffd y"
-    snap = write(tmp_path / "s.jsonl", '{"id":"2401.0000\\ud800","title":"Snap \\udfff"}\n')
-    import_path(library, snap)
-    assert "Snap \ufffd" in [p.title for p in library.get_papers(library.all_pids())]
+    # A surrogate in the text becomes U+FFFD; one in the id makes the id invalid, so that record
+    # is skipped and counted (an id is never stored unchecked), and the file's good record stays.
+    snap = write(tmp_path / "s.jsonl", '{"id":"2401.00001","title":"Snap \\udfff"}\n'
+                                       '{"id":"2401.0000\\ud800","title":"Bad id"}\n')
+    summary = import_path(library, snap)
+    assert summary.added == 1 and summary.skipped == 1
+    titles = [p.title for p in library.get_papers(library.all_pids())]
+    assert "Snap \ufffd" in titles and "Bad id" not in titles
 
 
 @pytest.mark.parametrize("text", ["[" * 100000 + "]" * 100000, "[" + "9" * 5000 + "]",
