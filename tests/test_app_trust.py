@@ -268,3 +268,26 @@ async def test_undo_after_an_outside_change_reverts_only_the_bookmark(tmp_path: 
         await settle(pilot)
         ann = library(pilot).get_paper(pid).annotation
         assert ann.bookmarked and ann.tags == ["from-shell"] and ann.note == "written in a shell"
+
+
+async def test_copying_only_the_library_file_after_the_reader_exits_keeps_bookmarks(
+        tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    app = app_on(tmp_path)
+    watcher = sqlite3.connect(tmp_path / "library.sqlite3")  # a CLI or second reader, still open
+    watcher.execute("SELECT count(*) FROM papers").fetchone()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = papers(pilot).current_pid
+        await pilot.press("b", "t", *"kept", "enter")
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    shutil.copy(tmp_path / "library.sqlite3", tmp_path / "copy.sqlite3")  # not the -wal
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("SELECT bookmarked FROM annotations WHERE pid=?", (pid,)).fetchone()[0]
+    assert copy.execute("SELECT tag FROM tags WHERE pid=?", (pid,)).fetchall() == [("kept",)]
+    copy.close()
+    watcher.close()

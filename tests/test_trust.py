@@ -397,3 +397,51 @@ def test_undo_reverts_the_delta_not_the_snapshot(tmp_path: Path) -> None:
     assert library.get_paper(one).annotation.note == "edited since"
     assert stack.record("Again", library.set_bookmarked([one], True)).deltas == {}
     library.close()
+
+
+# -- your data: backup and the write-ahead log ------------------------------------------------
+
+def test_backup_while_another_connection_writes(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = Path(os.environ["QUIRE_DATA_DIR"])
+    assert run("import", "--sample")[0] == 0
+    reader = Library(data / "library.sqlite3")  # the reader, still open
+    pid = reader.all_pids()[0]
+    reader.set_bookmarked([pid], True)
+    code, out, err = run("backup", str(tmp_path / "copy.sqlite3"))
+    assert code == 0 and "backed up 390 paper(s)" in out, err
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT bookmarked FROM annotations WHERE pid=?", (pid,)).fetchone()[0]
+    assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    copy.close()
+    assert not (tmp_path / "copy.sqlite3-wal").exists()
+    code, _, err = run("backup", str(tmp_path / "copy.sqlite3"))
+    assert code == 1 and "copy.sqlite3 exists; add --force" in err
+    assert run("backup", str(tmp_path / "copy.sqlite3"), "--force")[0] == 0
+    code, _, err = run("backup", str(tmp_path / "nope" / "x.sqlite3"))
+    assert code == 1 and "does not exist" in err and not (tmp_path / "nope").exists()
+    code, out, _ = run("backup", str(tmp_path))  # a folder: a dated file inside it
+    assert code == 0 and len(list(tmp_path.glob("library-*.sqlite3"))) == 1
+    reader.close()
+
+
+def test_closing_folds_the_log_even_with_another_connection_open(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "lib.sqlite3"
+    library = Library(path)
+    library.import_records([PaperRecord(title="Kept")], _summary(), "t")
+    other = sqlite3.connect(path)  # someone else keeps the library open
+    assert other.execute("SELECT count(*) FROM papers").fetchone()[0] == 1
+    pid = library.all_pids()[0]
+    library.set_bookmarked([pid], True)
+    library.close()
+    assert (tmp_path / "lib.sqlite3-wal").stat().st_size == 0  # TRUNCATE: the log is empty
+    shutil.copy(path, tmp_path / "only-the-file.sqlite3")
+    copy = sqlite3.connect(tmp_path / "only-the-file.sqlite3")
+    assert copy.execute("SELECT bookmarked FROM annotations WHERE pid=?", (pid,)).fetchone()[0]
+    copy.close()
+    other.close()

@@ -11,7 +11,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -116,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+
+    p = sub.add_parser("backup", help="copy the library to one file (safe while quire runs)")
+    p.add_argument("path", type=Path, metavar="PATH", help="file (or folder) for the copy")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
     p = sub.add_parser("sync", help="fetch new papers from the configured feeds")
     p.add_argument("feeds", nargs="*", metavar="FEED", help="feed names (default: every feed)")
@@ -483,6 +487,20 @@ def cmd_export(ctx: Context) -> int:
     return 0
 
 
+def cmd_backup(ctx: Context) -> int:
+    target: Path = ctx.args.path
+    if target.is_dir():
+        target = target / f"library-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+    if target.exists() and not ctx.args.force:
+        raise CommandError(f"{target} exists; add --force to overwrite it")
+    if not target.parent.is_dir():
+        raise CommandError(f"{target}: the folder {target.parent} does not exist "
+                           "(quire creates no folders)")
+    ctx.library.backup(target)
+    ctx.print(f"backed up {ctx.library.count()} paper(s) to {target}")
+    return 0
+
+
 def cmd_config(ctx: Context) -> int:
     action = ctx.args.action
     if action == "path":
@@ -615,7 +633,8 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "read": _flag("set_read", True, "marked read"),
     "unread": _flag("set_read", False, "marked unread"),
     "tag": cmd_tag, "untag": cmd_tag, "tags": cmd_tags, "note": cmd_note,
-    "remove": cmd_remove, "export": cmd_export, "config": cmd_config, "paths": cmd_paths,
+    "remove": cmd_remove, "export": cmd_export, "backup": cmd_backup, "config": cmd_config,
+    "paths": cmd_paths,
     "sync": cmd_sync, "add": cmd_add, "digest": cmd_digest,
     "doctor": cmd_doctor,
 }

@@ -99,6 +99,11 @@ class QuireApp(App[int]):
             self.total = total
             self.reason = reason
 
+    def on_unmount(self) -> None:
+        """On the way out, fold the write-ahead log into the library file, so that a copy of
+        ``library.sqlite3`` alone holds every bookmark and note of this session."""
+        self.library.checkpoint()
+
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
         """Open the saved index (or build one) off the UI thread; the list works meanwhile.

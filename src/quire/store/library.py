@@ -36,6 +36,7 @@ from quire.store.errors import (
     MissingError,
     PaperNotFoundError,
     ReadOnlyError,
+    StoreError,
     library_error,
 )
 from quire.store.schema import SCHEMA_VERSION, check_version, migrate
@@ -202,8 +203,47 @@ class Library:
 
     # -- plumbing --------------------------------------------------------------------------
 
+    def checkpoint(self) -> bool:
+        """Fold the write-ahead log into the library file and empty it (``TRUNCATE``).
+
+        Run when the reader and the CLI finish, so that the one file ``library.sqlite3`` holds
+        every bookmark and note even while another quire still has the library open. Returns
+        ``False`` if a busy reader elsewhere kept part of the log (it is folded in later).
+        """
+        with self._lock:
+            if self._closed:
+                return False
+            try:
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                return False  # read-only or locked: nothing of ours is pending anyway
+            return busy is None or not busy[0]
+
+    def backup(self, target: Path) -> None:
+        """Write a consistent copy of the library to ``target`` with SQLite's backup API.
+
+        Safe while this or another quire is reading and writing: the copy is one snapshot.
+        ``target`` is written through a temporary file beside it and renamed, so a failed backup
+        leaves no half file; the copy is a single file (no write-ahead log beside it).
+        """
+        temporary = target.parent / f".{target.name}.{os.getpid()}.tmp"
+        temporary.unlink(missing_ok=True)
+        try:
+            copy = sqlite3.connect(temporary)
+            try:
+                with self._lock:
+                    self._conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+            os.replace(temporary, target)
+        except (sqlite3.Error, OSError) as error:
+            temporary.unlink(missing_ok=True)
+            raise StoreError(f"{target}: cannot write the backup: {error}") from error
+
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection (folding the write-ahead log into the file first)."""
+        self.checkpoint()
         with self._lock:
             self._closed = True
             # Readers first: the last connection to close folds the write-ahead log into the
