@@ -42,7 +42,7 @@ def apply_watch_rules(library: Library, rules: Sequence[WatchRule], new_pids: Se
     # statistics, so this costs the size of the sync, not of the library.
     index = SearchIndex(library)
     index.rev = since_rev
-    index.refresh()
+    index.refresh(prepare=False)
     wanted = set(new_pids)
     reports = []
     for rule in rules:
