@@ -67,6 +67,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("import", "i", "import_file", "Import", "Import a file or folder", "Library"),
     Command("sample", "L", "load_sample", "Sample", "Import the bundled sample library",
             "Library"),
+    Command("sync", "R", "sync", "Sync", "Fetch new papers from the feeds (as quire sync does)",
+            "Library"),
     Command("theme", "ctrl+t", "pick_theme", "Theme", "Pick a theme (saved to config)", "App"),
     Command("help", "question_mark", "help", "Help", "Show every key and the query language", "App",
             footer=True),

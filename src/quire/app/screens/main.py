@@ -30,6 +30,7 @@ from quire.app.screens.help import HelpScreen
 from quire.app.screens.note_editor import NoteEditor
 from quire.app.screens.tag_editor import TagChange, TagEditor
 from quire.app.screens.theme_picker import ThemePicker
+from quire.app.sync_worker import SyncDone, SyncProgress, start_sync
 from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
@@ -113,6 +114,8 @@ class MainScreen(Screen[None]):
         self._show_views()
         self._first_paint()
         self.set_interval(EXTERNAL_CHECK, self.check_for_changes)
+        if self.quire.config.sync_on_start:
+            self.call_after_refresh(self.action_sync)
 
     def check_for_changes(self) -> None:
         """Catch up with changes another quire process made (one tiny query when there are none)."""
@@ -535,6 +538,12 @@ class MainScreen(Screen[None]):
             self.add_class("-detail-open")
         if self.quire.config.mark_read_on_open and not paper.annotation.read:
             self._change([paper.pid], "Marked read", lambda lib, p: lib.set_read(p, True))
+        elif paper.fresh:  # seen now: drop its "new" mark (reading it above drops it too)
+            try:
+                self.quire.library.mark_seen([paper.pid])
+            except StoreError as error:
+                self.quire.save_failed(error)
+            self._changed([paper.pid])
 
     # -- annotations -------------------------------------------------------------------------
 
@@ -829,6 +838,29 @@ class MainScreen(Screen[None]):
         self._show_views()
         if self.quire.index is not None:
             self.run_query()
+        else:
+            self._first_paint()
+
+    def action_sync(self) -> None:
+        """Fetch new papers from the feeds in a worker, with a progress bar (R)."""
+        if start_sync(self, self.quire):
+            bar = self.query_one("#import-progress", ProgressBar)
+            bar.update(total=100, progress=0)
+            bar.display = True
+
+    @on(SyncProgress)
+    def _sync_progress(self, event: SyncProgress) -> None:
+        self.query_one("#import-progress", ProgressBar).update(progress=event.percent)
+
+    @on(SyncDone)
+    def _sync_done(self, event: SyncDone) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        for notice in event.notices():
+            # Feed text and server messages are untrusted: never read as markup.
+            self.notify(notice.text, title=notice.title, severity=notice.severity,
+                        timeout=12 if notice.severity == "error" else 8, markup=False)
+        if self.quire.index is not None:
+            self._reload()  # the Inbox gains the new papers at once
         else:
             self._first_paint()
 

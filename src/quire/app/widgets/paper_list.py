@@ -68,6 +68,7 @@ class Row:
     read: bool
     bookmarked: bool
     noted: bool
+    fresh: bool = False  # brought by a sync, not opened yet: marked new
 
     @classmethod
     def from_paper(cls, paper: Paper, date_format: str) -> Row:
@@ -80,7 +81,7 @@ class Row:
             day=paper.published.strftime(date_format) if paper.published else "",
             upvotes=f"▲{paper.upvotes}" if paper.upvotes is not None else "",
             who=safe_text(who), tags=safe_text(" ".join(f"#{t}" for t in ann.tags)), read=ann.read,
-            bookmarked=ann.bookmarked, noted=bool(ann.note),
+            bookmarked=ann.bookmarked, noted=bool(ann.note), fresh=paper.fresh and not ann.read,
         )
 
 
@@ -301,7 +302,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         mark, dim = style("paper-list--mark"), style("paper-list--dim")
         head = [
             Segment("▌" if row.pid in self.selection else " ", mark),
-            Segment("•" if not row.read else " ", mark),
+            Segment("✦" if row.fresh else "•" if not row.read else " ", mark),
             Segment("★" if row.bookmarked else " ", mark),
             Segment("✎" if row.noted else " ", dim),
             Segment(" ", base),
