@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from quire.store import StoreError
+from quire.errors import QuireError, log_unexpected
 from quire.sync import Progress, SyncBusy, SyncResult, SystemClock, run_sync
 from quire.sync.feeds import polite_fetcher
 
@@ -124,11 +124,13 @@ def start_sync(screen: Screen[None], app: QuireApp) -> bool:
         except SyncBusy as error:
             screen.post_message(SyncDone(None, str(error).capitalize()))
             return
-        except (StoreError, OSError) as error:
+        except (QuireError, OSError) as error:
             screen.post_message(SyncDone(None, f"The sync failed: {error}"))
             return
-        except Exception as error:  # noqa: BLE001 - a bug in a feed must not close the reader
-            screen.post_message(SyncDone(None, f"The sync failed unexpectedly: {error!r}"))
+        except Exception as error:  # a bug must not close the reader; its details go to the log
+            log = log_unexpected(error, "sync")
+            screen.post_message(SyncDone(None, f"The sync failed unexpectedly ({type(error).__name__}); "
+                                               f"details are in {log}"))
             return
         index = app.index
         if index is not None and result.new_pids:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from quire.config import Config, FeedConfig
+from quire.errors import QuireError
 from quire.importers.arxiv_atom import read_arxiv_atom
 from quire.importers.base import ImportFailure, ParseContext
 from quire.importers.hf_json import read_hf_json
@@ -41,7 +42,7 @@ HF_PAGE = 100  # the daily_papers API's largest page
 ARXIV_PAGE = 100
 
 
-class SyncError(Exception):
+class SyncError(QuireError):
     """A sync could not run at all (another one is running, an unknown feed name)."""
 
 

@@ -20,13 +20,14 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from quire import __version__
+from quire.errors import BadFileError, QuireError
 
 USER_AGENT = f"quire/{__version__} (a terminal reader for research papers)"
 MAX_BODY = 32 * 1024 * 1024  # a feed page is kilobytes; refuse a runaway response
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class FetchError(Exception):
+class FetchError(QuireError):
     """A page could not be fetched (offline, server down, refused); the message names the URL."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -34,8 +35,8 @@ class FetchError(Exception):
         self.status = status  # the HTTP status, when the server answered with an error
 
 
-class BadResponse(FetchError):
-    """The server answered, but not with what a feed page must be; the message names the URL."""
+class BadResponse(FetchError, BadFileError):
+    """The server answered, but not with what a feed page must be (refused like a bad file)."""
 
 
 class Clock(Protocol):
