@@ -263,3 +263,15 @@ def test_acronym_table_is_saved_and_loaded_with_the_index(forms: Library) -> Non
     assert loaded.lexicon.acronyms.long_forms("rl") == [("reinforcement", "learning")]
     assert "Reinforcement learning for chip design" in titles(forms, loaded.search("RL ").pids)
     assert loaded.search("molecuels ").corrections == {"molecuel": ("molecule",)}
+
+
+def test_also_relevant_keeps_the_best_when_many_hold_some_words(
+        forms: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quire.search import engine
+
+    index = SearchIndex.build(forms)
+    every = index.search("graph agents chess ")
+    monkeypatch.setattr(engine, "ALSO_RELEVANT_LIMIT", 2)
+    capped = index.search("graph agents chess ")
+    assert capped.partial == 2 and capped.unlisted == every.partial - 2
+    assert capped.pids == every.pids[:capped.exact + 2]  # the best of them, in the same order

@@ -100,6 +100,7 @@ class AcronymTable:
         self.counts: dict[str, dict[str, int]] = counts or {}
         self.changed = False  # learned something since the owner last stored the table
         self._by_stems: dict[tuple[str, ...], str] | None = None
+        self._longest: int | None = None
 
     def learn(self, text: str) -> None:
         """Record the definitions made in one paper's text."""
@@ -110,6 +111,7 @@ class AcronymTable:
             forms = self.counts.setdefault(short, {})
             forms[key] = forms.get(key, 0) + 1
             self._by_stems = None
+            self._longest = None
             self.changed = True
 
     def long_forms(self, short: str) -> list[tuple[str, ...]]:
@@ -134,8 +136,10 @@ class AcronymTable:
 
     def longest_long_form(self) -> int:
         """How many terms the longest long form has (bounds the search over a query)."""
-        return max((len(key.split()) for forms in self.counts.values() for key in forms),
-                   default=0)
+        if self._longest is None:
+            self._longest = max((len(key.split()) for forms in self.counts.values()
+                                 for key in forms), default=0)
+        return self._longest
 
     def to_json(self) -> dict[str, Any]:
         """The table as plain JSON data."""

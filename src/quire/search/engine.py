@@ -31,6 +31,9 @@ from quire.store import Library
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
 MAX_PREFIX_EXPANSION = 40
+# "Also relevant" lists the best of the papers holding only some words: past this many, nobody
+# scrolls, and sorting every paper that holds a common word would cost a keystroke its budget.
+ALSO_RELEVANT_LIMIT = 1000
 ACRONYM_EXTRA = "acronym_table_json"  # the name the acronym table is saved under (UTF-8 JSON)
 NO_DATE = -(2**31)
 BUILD_BATCH = 2000
@@ -53,6 +56,7 @@ class SearchResult:
     exact: int = 0  # the first ``exact`` papers hold every word; the rest are "also relevant"
     plan: Plan = field(default_factory=Plan)  # how each word was read (stems, acronyms, typos)
     as_typed: bool = False  # typo correction was turned off for this search
+    unlisted: int = 0  # papers holding some of the words but past ALSO_RELEVANT_LIMIT
 
     @property
     def corrections(self) -> dict[str, tuple[str, ...]]:
@@ -539,6 +543,14 @@ class SearchIndex:
         # A phrase asks for exact wording, so its queries stay strict.
         rest = wanted >= 2 and not has_phrase
         partial = mask & ~full & (matched > 0) if rest else np.zeros_like(mask)
+        unlisted = 0
+        if rest:
+            also = np.flatnonzero(partial)
+            if len(also) > ALSO_RELEVANT_LIMIT:
+                best = np.argpartition(-score_all[also], ALSO_RELEVANT_LIMIT)
+                partial = np.zeros_like(mask)
+                partial[also[best[:ALSO_RELEVANT_LIMIT]]] = True
+                unlisted = len(also) - ALSO_RELEVANT_LIMIT
         keep = full | partial
         phrase_alts = [a for c in query.clauses for a in c if a.phrase] + \
                       [a for a in query.excluded if a.phrase]
@@ -571,7 +583,7 @@ class SearchIndex:
         pids: list[int] = self.cols["pid"].view()[ordered].tolist()
         return SearchResult(query, pids, scores.tolist() if scores is not None else [],
                             plan.terms, plan.prefixes, sort, exact=min(exact, len(pids)),
-                            plan=plan, as_typed=not correct)
+                            plan=plan, as_typed=not correct, unlisted=unlisted)
 
     def _alt_mask(self, alt: Alternative) -> tuple[Mask, list[str]]:
         mask = self._alive().copy()

@@ -10,7 +10,8 @@ Each word of a query is read generously, and each reading scores below the word 
   other way round, at ``ACRONYM_WEIGHT``;
 - **typos**: a word no paper holds is read as its nearest words (``TypoCorrector``).
 
-Scores are dense arrays over every slot: at 100,000 papers one term costs a ``bincount``.
+Each term is scored over its postings only; a word's score is then one dense array over the
+slots, so clauses combine with vectorised AND/OR and sums.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ SCORED_EXPANSIONS = 8  # a prefix matches all its expansions but scores by the c
 MIN_PREFIX = 2  # shortest word that also matches as a prefix
 Mask = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
+Slots = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -212,25 +214,32 @@ class Scorer:
         self.n = len(alive)
         lengths = np.asarray(bm25.lengths.view()[:self.n], dtype=np.float64)
         self.norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / (bm25.avgdl or 1.0))
-        self._tf: dict[tuple[str, ...], Floats] = {}
+        self._held: dict[tuple[str, ...], tuple[Slots, Floats]] = {}
         self._words: dict[Word, tuple[Mask, Floats]] = {}
 
-    def tf(self, terms: tuple[str, ...]) -> Floats:
-        """How often any of ``terms`` occurs in each slot (0 in retired slots)."""
-        cached = self._tf.get(terms)
+    def held(self, terms: tuple[str, ...]) -> tuple[Slots, Floats]:
+        """Live slots holding any of ``terms`` (ascending) and how often they occur there."""
+        cached = self._held.get(terms)
         if cached is not None:
             return cached
         parts = [self.bm25.postings(t) for t in terms]
         parts = [p for p in parts if len(p[0])]
         if not parts:
-            tf: Floats = np.zeros(self.n)
+            found: tuple[Slots, Floats] = (np.zeros(0, np.int64), np.zeros(0))
+        elif len(parts) == 1:
+            slots, tfs = parts[0]
+            live = self.alive[slots]
+            found = (slots[live], tfs[live].astype(np.float64))
         else:
+            # One counting pass (no sort): the word's forms summed per slot.
             slots = np.concatenate([p[0] for p in parts])
-            counts = np.concatenate([p[1] for p in parts]).astype(np.float64)
-            tf = np.bincount(slots, weights=counts, minlength=self.n)[:self.n].astype(np.float64)
-            tf[~self.alive] = 0.0
-        self._tf[terms] = tf
-        return tf
+            tfs = np.concatenate([p[1] for p in parts]).astype(np.float64)
+            summed = np.bincount(slots, weights=tfs, minlength=self.n)
+            held = np.flatnonzero(summed)
+            held = held[self.alive[held]]
+            found = (held.astype(np.int64), summed[held].astype(np.float64))
+        self._held[terms] = found
+        return found
 
     def idf(self, papers: int) -> float:
         """rank-bm25's idf for a term ``papers`` papers hold (negative values floored)."""
@@ -238,34 +247,36 @@ class Scorer:
         value = float(np.log(total - papers + 0.5) - np.log(papers + 0.5))
         return value if value >= 0 else self.bm25.epsilon * self.bm25.average_idf
 
-    def bm25_of(self, tf: Floats) -> Floats:
-        """BM25 of one term (or stem group) with these frequencies."""
-        held = tf > 0
-        scores: Floats = np.zeros(self.n)
-        if held.any():
-            hit = tf[held]
-            scores[held] = self.idf(int(held.sum())) * hit * (self.bm25.k1 + 1) / \
-                (hit + self.norm[held])
-        return scores
+    def bm25_of(self, terms: tuple[str, ...]) -> tuple[Slots, Floats]:
+        """BM25 of ``terms`` counted as one term (a word and its forms): slots and scores."""
+        slots, tf = self.held(terms)
+        if not len(slots):
+            return slots, tf
+        return slots, self.idf(len(slots)) * tf * (self.bm25.k1 + 1) / (tf + self.norm[slots])
 
     def word(self, word: Word) -> tuple[Mask, Floats]:
         """Which slots hold the word, and its score in each."""
         cached = self._words.get(word)
         if cached is not None:
             return cached
-        exact_tf = self.tf(word.exact)
-        exact = self.bm25_of(exact_tf)
+        score: Floats = np.zeros(self.n)
+        mask: Mask = np.zeros(self.n, dtype=bool)
+        exact_slots, exact = self.bm25_of(word.exact)
         if word.forms:
-            group_tf = self.tf(word.exact + word.forms)
-            score = self.bm25_of(group_tf) + EXACT_BONUS * exact
+            group_slots, group = self.bm25_of(word.exact + word.forms)
+            score[group_slots] = group
+            score[exact_slots] += EXACT_BONUS * exact
+            mask[group_slots] = True
         else:
-            group_tf = exact_tf
-            score = (1 + EXACT_BONUS) * exact
-        mask: Mask = group_tf > 0
+            score[exact_slots] = (1 + EXACT_BONUS) * exact
+            mask[exact_slots] = True
         if word.prefixed:
-            mask = mask | (self.tf(word.prefixed) > 0)
+            for term in word.prefixed:  # matching needs no sums: just mark the slots
+                mask[self.bm25.postings(term)[0]] = True
+            mask &= self.alive
             for term in self._most_common(word.prefixed):
-                score = np.maximum(score, self.bm25_of(self.tf((term,))))
+                slots, values = self.bm25_of((term,))
+                score[slots] = np.maximum(score[slots], values)
         self._words[word] = (mask, score)
         return mask, score
 
@@ -277,6 +288,8 @@ class Scorer:
 
     def variant(self, variant: Variant) -> tuple[Mask, Floats]:
         """Slots holding every word of a reading, and its score."""
+        if len(variant.words) == 1 and variant.weight == 1.0:
+            return self.word(variant.words[0])  # the common case: no copies
         mask: Mask = self.alive.copy()
         score: Floats = np.zeros(self.n)
         for word in variant.words:
@@ -290,6 +303,8 @@ class Scorer:
 
     def clause(self, readings: list[list[Variant]]) -> tuple[Mask, Floats]:
         """Slots satisfying a clause (any alternative), and its score (alternatives add up)."""
+        if len(readings) == 1 and len(readings[0]) == 1:
+            return self.variant(readings[0][0])
         mask: Mask = np.zeros(self.n, dtype=bool)
         score: Floats = np.zeros(self.n)
         for variants in readings:

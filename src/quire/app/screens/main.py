@@ -334,6 +334,9 @@ class MainScreen(Screen[None]):
             bar.status(" · ".join(result.errors), error=True)
         else:
             partial = f" (+{result.partial} also relevant)" if result.partial else ""
+            if result.unlisted:
+                partial = f" (+{result.partial} also relevant, the best of " \
+                          f"{result.partial + result.unlisted:,})"
             key = self._key_label("search-as-typed")
             if result.corrections:
                 corrected = f"{result.correction_note}; {key}: search as typed · "
