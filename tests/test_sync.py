@@ -625,3 +625,28 @@ def test_example_config_is_valid() -> None:
 
     config = load_config(Path(__file__).parent.parent / "config.example.toml")
     assert [f.source for f in config.feeds] == ["hf-daily"]
+
+
+def test_add_falls_back_to_arxiv_when_hugging_face_fails(server: HTTPServer, library: Library,
+                                                         clock: FakeClock) -> None:
+    from quire.sync.add import add_papers
+
+    server.expect_request("/api/papers/2601.15001").respond_with_data("down", status=503)
+    server.expect_request("/api/query").respond_with_data(atom_feed([atom_entry(
+        "2601.15001", "Fetched From arXiv Instead", TODAY)]))
+    with fetcher(clock) as made:
+        report = add_papers(library, config_for(server), ["2601.15001"], made)
+    assert (report.errors, report.missing, report.summary.added) == ([], [], 1)
+    assert clock.sleeps == [1.0, 2.0, 4.0]  # Hugging Face was retried before giving up on it
+    assert library.get_paper(report.new_pids[0]).title == "Fetched From arXiv Instead"
+
+
+def test_sync_lock_that_cannot_be_created_is_a_clear_error(server: HTTPServer, library: Library,
+                                                           clock: FakeClock) -> None:
+    from quire.sync import SyncError
+    from quire.sync.feeds import lock_path
+
+    lock_path(library).mkdir()  # something in the way of the lock file
+    with pytest.raises(SyncError, match="cannot create the sync lock"):
+        sync(library, config_for(server), clock)
+    assert server.log == []

@@ -57,21 +57,22 @@ def add_papers(library: Library, config: Config, ids: Sequence[str], fetcher: Fe
     """
     report = AddReport()
     from_arxiv: list[str] = []
+    hf_errors: dict[str, str] = {}
     for arxiv_id in ids:
         url = f"{config.hf_api_url}/api/papers/{quote(arxiv_id, safe='')}"
         try:
             page = fetcher.get(url)
         except FetchError as error:
-            if error.status == 404:
-                from_arxiv.append(arxiv_id)  # not on Hugging Face: arXiv has every paper
-                continue
-            report.errors.append(str(error))
+            # Not on Hugging Face (404), or Hugging Face unreachable: arXiv has every paper.
+            if error.status != 404:
+                hf_errors[arxiv_id] = str(error)
+            from_arxiv.append(arxiv_id)
             continue
         try:
             records, _skipped = parse_hf(page, require_list=False)
         except FetchError as error:
-            report.errors.append(str(error))
-            continue
+            hf_errors[arxiv_id] = str(error)
+            records = []
         if not records:
             from_arxiv.append(arxiv_id)
             continue
@@ -83,6 +84,8 @@ def add_papers(library: Library, config: Config, ids: Sequence[str], fetcher: Fe
                                      "max_results": len(from_arxiv)}, lane=ARXIV_LANE)
             records, _skipped = parse_arxiv(page)
         except FetchError as error:
+            # Neither source answered: say why for both.
+            report.errors += [hf_errors[i] for i in from_arxiv if i in hf_errors]
             report.errors.append(str(error))
             return report
         found = {r.arxiv_id for r in records}

@@ -119,7 +119,11 @@ def sync_lock(library: Library) -> Iterator[None]:
     import fcntl
 
     path = lock_path(library)
-    handle: IO[str] = path.open("a+", encoding="utf-8")
+    try:
+        handle: IO[str] = path.open("a+", encoding="utf-8")
+    except OSError as error:
+        raise SyncError(f"{path}: cannot create the sync lock: {error.strerror or error}; "
+                        "nothing was fetched") from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
