@@ -98,6 +98,7 @@ async def test_bookmark_during_an_import_is_saved(tmp_path: Path) -> None:
         await start_import(pilot, snap)
         await pilot.press("b")
         assert library(pilot).get_paper(pid).annotation.bookmarked
+        assert screen(pilot).importing()  # saved without waiting for the import to end
         await settle(pilot)
         assert not any("Not saved" in n.message for n in app._notifications)
 
@@ -137,21 +138,29 @@ async def test_unexpected_worker_error_is_logged_and_shown(tmp_path: Path) -> No
 
 
 def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
+    import sqlite3
+
     data = tmp_path / "data"
     first = snapshot_file(tmp_path / "first.jsonl", 10)
-    env_run = [sys.executable, "-m", "quire", "--data-dir", str(data)]
-    assert subprocess.run([*env_run, "import", str(first)], capture_output=True).returncode == 0
+    quire = [sys.executable, "-m", "quire", "--data-dir", str(data)]
+    assert subprocess.run([*quire, "import", str(first)], capture_output=True).returncode == 0
     big = snapshot_file(tmp_path / "big.jsonl", 60_000, start=100)
-    importer = subprocess.Popen([*env_run, "import", str(big)], stdout=subprocess.PIPE,
+    importer = subprocess.Popen([*quire, "import", str(big)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
     try:
-        tagged = subprocess.run([*env_run, "tag", "2400.00001", "during-import"],
+        reader = sqlite3.connect(data / "library.sqlite3", timeout=10)
+        while importer.poll() is None:  # until the import is visibly under way (chunks commit)
+            if reader.execute("SELECT count(*) FROM papers").fetchone()[0] > 10:
+                break
+        reader.close()
+        tagged = subprocess.run([*quire, "tag", "2400.00001", "during-import"],
                                 capture_output=True, text=True, timeout=60)
         assert tagged.returncode == 0, tagged.stderr
+        assert importer.poll() is None, "the tag waited for the whole import"
     finally:
         out, err = importer.communicate(timeout=300)
     assert importer.returncode == 0, err
     assert "60000 added" in out
-    listed = subprocess.run([*env_run, "list", "tag:during-import", "--json"],
+    listed = subprocess.run([*quire, "list", "tag:during-import", "--json"],
                             capture_output=True, text=True)
     assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]

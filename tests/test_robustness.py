@@ -349,3 +349,94 @@ def test_corrupt_library_open_is_corrupt_error(tmp_path: Path) -> None:
     path = write(tmp_path / "junk.sqlite3", b"this is not a database at all" * 200)
     with pytest.raises(CorruptError, match="damaged"):
         Library(path)
+
+
+# -- long imports commit in chunks and roll back as a unit ------------------------------------------
+
+def _content(path: Path) -> list[str]:
+    """The library's rows without the bookkeeping a rollback moves: the change counter, the
+    removal log and each paper's change number (the search index must see the rollback)."""
+    import re
+
+    return [re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
+            for line in dump(path)
+            if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"'))]
+
+
+def _snapshot_lines(count: int, start: int = 0) -> list[str]:
+    return [json.dumps({"id": f"2401.{n:05d}", "title": f"Chunked paper {n}",
+                        "abstract": "words", "doi": None}) for n in range(start, start + count)]
+
+
+def test_failed_long_import_is_rolled_back_as_a_unit(library: Library, tmp_path: Path) -> None:
+    from quire.models import ImportSummary, PaperRecord
+
+    import_path(library, SEEDS[0], today=TODAY)
+    # Papers the failing import will update, and a title-only paper it will absorb.
+    library.import_records(iter([PaperRecord(title="Chunked paper 5", upvotes=3)]),
+                           ImportSummary(path="x", format="t"), "t")
+    import_path(library, write(tmp_path / "old.jsonl", "\n".join(_snapshot_lines(3)) + "\n"))
+    pids = library.all_pids()
+    library.add_tags(pids[:3], ["mine"])
+    library.set_note(pids[3], "keep this note")
+    before = _content(library.path)
+    lines = _snapshot_lines(3500)
+    lines[3200] = '{"id": "2401.99999", "title": "\xff"}'  # replaced below by a non-UTF-8 byte
+    data = ("\n".join(lines) + "\n").encode().replace(b"\xc3\xbf", b"\xff")
+    with pytest.raises(ImportFailure, match="line 3201: not UTF-8"):
+        import_path(library, write(tmp_path / "big.jsonl", data))
+    assert _content(library.path) == before
+    assert library.count() == len(pids)
+    conn = sqlite3.connect(library.path)
+    assert conn.execute("SELECT count(*) FROM import_undo").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+
+
+def test_import_killed_mid_way_is_rolled_back_on_next_open(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "lib.sqlite3"
+    with Library(path) as library:
+        import_path(library, SEEDS[0], today=TODAY)
+    before = _content(path)
+    big = write(tmp_path / "big.jsonl", "\n".join(_snapshot_lines(9000)) + "\n")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from quire.importers import import_path\n"
+        "from quire.store import Library\n"
+        "lib = Library(sys.argv[1])\n"
+        "def progress(done, total):\n"
+        "    if lib.count() > 93 + 2000:\n"  # chunks are committed: now die without cleaning up
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "import_path(lib, Path(sys.argv[2]), on_progress=progress)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(big)], timeout=120)
+    assert done.returncode == -9
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] > 2000  # half an import
+    conn.close()
+    with Library(path) as library:  # the next open sees the dead owner and rolls it back
+        assert library.count() == 93
+    assert _content(path) == before
+
+
+def test_writes_get_through_between_chunks(library: Library, tmp_path: Path) -> None:
+    import_path(library, SEEDS[0], today=TODAY)
+    pid = library.all_pids()[0]
+    other = Library(library.path)  # a second connection, as another process would have
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        # Runs mid-import on the importer's thread: the import holds no lock between chunks,
+        # so another connection can write (it would time out if the import held the lock).
+        other._conn.execute("PRAGMA busy_timeout = 100")
+        other.add_tags([pid], [f"during-{len(seen)}"])
+        seen.append(library.count())
+
+    big = write(tmp_path / "big.jsonl", "\n".join(_snapshot_lines(6000)) + "\n")
+    summary = import_path(library, big, on_progress=progress)
+    assert summary.added == 6000 and len(seen) >= 2
+    assert seen[0] > 93  # the first chunks were already visible to readers
+    assert "during-0" in library.get_paper(pid).annotation.tags
+    other.close()

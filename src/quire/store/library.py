@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -170,6 +172,7 @@ class Library:
         self._lock = threading.RLock()
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
+        self._journal: _Journal | None = None  # set while an import batch is being merged
         self._identity: tuple[int, int] | None = None
         if read_only is None:
             read_only = self.path.exists() and not _writable(self.path)
@@ -192,11 +195,12 @@ class Library:
                 # Refuse a newer schema before any pragma below writes to the file.
                 check_version(self._conn, str(self.path))
                 self._conn.execute("PRAGMA foreign_keys = ON")
-                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = _use_wal(self._conn)
                 if mode.lower() != "wal":
                     self._conn.execute("PRAGMA journal_mode = DELETE")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 self.migrated_from = migrate(self._conn, str(self.path))
+                self._recover_imports()
             self._identity = _identity(self.path)
         except (sqlite3.Error, OSError) as error:
             raise library_error(self.path, "open the library", error) from error
@@ -309,8 +313,11 @@ class Library:
                                "replaced while quire was running; restart quire")
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[sqlite3.Connection, int]]:
-        """One write transaction with a fresh change number; rolled back on any error."""
+    def _write(self, bump: bool = True) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """One write transaction with a fresh change number; rolled back on any error.
+
+        ``bump=False`` is for bookkeeping that readers need not notice (the number is then 0).
+        """
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: cannot write the library: it is read-only "
                                 "(check the permissions of the file and its folder)")
@@ -322,9 +329,7 @@ class Library:
             except sqlite3.Error as error:
                 raise library_error(self.path, "write the library", error) from error
             try:
-                rev = int(conn.execute("SELECT value FROM meta WHERE key='rev'").fetchone()[0]) + 1
-                conn.execute("UPDATE meta SET value=? WHERE key='rev'", (str(rev),))
-                yield conn, rev
+                yield conn, (_bump(conn) if bump else 0)
                 conn.execute("COMMIT")
             except BaseException as error:
                 _rollback(conn)
@@ -376,18 +381,101 @@ class Library:
         source: str,
         progress: Callable[[int], None] | None = None,
     ) -> ImportSummary:
-        """Merge records into the library in one transaction and count what happened.
+        """Merge records into the library as one import and count what happened.
 
         ``source`` names the format (``hf-text``, ``arxiv-atom``…); ``summary.path`` the origin file.
-        If the iterator raises, nothing is kept and the error propagates.
+        Records are read outside any transaction and merged a batch per transaction, so other
+        writers get through between batches; every change is journalled, and if the iterator
+        raises (or the process dies) the import is rolled back as a unit: nothing is kept and the
+        error propagates.
         """
         now = _now()
-        with self._write() as (conn, rev):
-            for batch in _batched(records, _BATCH):
-                self._import_batch(conn, batch, source, summary, now, rev)
+        import_id = self._begin_import(summary.path)
+        try:
+            for batch in _batched(records, _BATCH):  # parsing happens here, with no lock held
+                with self._write() as (conn, rev):
+                    self._journal = _Journal(import_id)
+                    try:
+                        self._import_batch(conn, batch, source, summary, now, rev)
+                        self._journal.flush(conn)
+                    finally:
+                        self._journal = None
                 if progress is not None:
                     progress(len(batch))
+        except BaseException:
+            self._undo_import(import_id)
+            raise
+        self._end_import(import_id)
         return summary
+
+    # -- imports as units: begin, end, undo, recover ---------------------------------------
+
+    def _begin_import(self, origin: str) -> int:
+        with self._write(bump=False) as (conn, _rev):
+            cursor = conn.execute("INSERT INTO imports(origin, owner, started) VALUES (?, ?, ?)",
+                                  (origin, _owner(), _now()))
+            return int(cursor.lastrowid or 0)
+
+    def _end_import(self, import_id: int) -> None:
+        with self._write(bump=False) as (conn, _rev):
+            conn.execute("DELETE FROM import_undo WHERE import_id=?", (import_id,))
+            conn.execute("DELETE FROM imports WHERE id=?", (import_id,))
+
+    def _undo_import(self, import_id: int) -> None:
+        """Roll an import back from its journal, newest change first, in one transaction.
+
+        If even that fails (a full disk), the journal stays and the next open finishes it.
+        """
+        # On failure the caller raises the import's own error; the next open retries the undo.
+        with suppress(StoreError), self._write(bump=False) as (conn, _rev):
+            journalled = conn.execute("SELECT count(*) FROM import_undo WHERE import_id=?",
+                                      (import_id,)).fetchone()[0]
+            if journalled:
+                rev = _bump(conn)
+                entries = conn.execute(
+                    "SELECT kind, pid, data FROM import_undo WHERE import_id=? "
+                    "ORDER BY seq DESC", (import_id,)).fetchall()
+                for kind, pid, data in entries:
+                    self._undo_one(conn, kind, pid, json.loads(data) if data else None, rev)
+                conn.execute("DELETE FROM import_undo WHERE import_id=?", (import_id,))
+            conn.execute("DELETE FROM imports WHERE id=?", (import_id,))
+
+    def _undo_one(self, conn: sqlite3.Connection, kind: str, pid: int, data: Any, rev: int
+                  ) -> None:
+        if kind == "insert":
+            conn.execute("DELETE FROM papers WHERE pid=?", (pid,))
+            conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (pid, rev))
+        elif kind == "update":
+            sets = ", ".join(f"{k}=?" for k in data)
+            conn.execute(f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
+                         (*data.values(), rev, pid))
+        elif kind == "source":
+            conn.execute("DELETE FROM paper_sources WHERE pid=? AND source=? AND origin=?",
+                         (pid, *data))
+        elif kind == "absorb":
+            row = {**data["row"], "rev": rev}
+            conn.execute(f"INSERT OR REPLACE INTO papers ({', '.join(row)}) "
+                         f"VALUES ({','.join('?' * len(row))})", tuple(row.values()))
+            conn.execute("DELETE FROM removed WHERE pid=?", (pid,))
+            into = int(data["into"])
+            for source, origin, first_seen in data["sources"]:
+                moved = conn.execute(
+                    "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=? AND source=? "
+                    "AND origin=?", (pid, into, source, origin)).rowcount
+                if not moved:
+                    conn.execute("INSERT OR IGNORE INTO paper_sources(pid, source, origin, "
+                                 "first_seen) VALUES (?, ?, ?, ?)",
+                                 (pid, source, origin, first_seen))
+            self._put_annotations(conn, {
+                into: Annotation.model_validate(data["into_annotation"]),
+                pid: Annotation.model_validate(data["annotation"])}, rev)
+
+    def _recover_imports(self) -> None:
+        """Roll back imports whose process died mid-way (they left their journal behind)."""
+        rows = self._conn.execute("SELECT id, owner FROM imports").fetchall()
+        for import_id, owner in rows:
+            if not _alive(str(owner)):
+                self._undo_import(int(import_id))
 
     def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
@@ -457,10 +545,14 @@ class Library:
             if pid is None:
                 row = self._insert(conn, values, key, now, rev)
                 summary.added += 1
+                if self._journal is not None:
+                    self._journal.add("insert", row["pid"])
             else:
                 row = state.rows[pid]
                 old_key = row["title_key"]
                 changes = {k: v for k, v in values.items() if row.get(k) != v}
+                if changes and self._journal is not None:
+                    self._journal.add("update", pid, {k: row.get(k) for k in changes})
                 if changes:
                     sets = ", ".join(f"{k}=?" for k in changes)
                     conn.execute(
@@ -476,11 +568,13 @@ class Library:
                 if record.arxiv_id or record.doi:
                     self._absorb_same(conn, state, row, key, rev)
             self._remember(state, row)
-            conn.execute(
+            added = conn.execute(
                 "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
                 "VALUES (?, ?, ?, ?)",
                 (row["pid"], source, summary.path, now),
-            )
+            ).rowcount
+            if added and self._journal is not None:
+                self._journal.add("source", row["pid"], [source, summary.path])
 
     def _absorb_same(self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any],
                      key: str, rev: int) -> None:
@@ -517,6 +611,16 @@ class Library:
         """Fold paper ``other`` into ``into``: sources and annotations move, nothing is lost."""
         merged = self._annotations(conn, [into, other])
         a, b = merged.get(into, Annotation()), merged.get(other, Annotation())
+        if self._journal is not None:
+            self._journal.add("absorb", other, {
+                "into": into,
+                "row": dict(conn.execute("SELECT * FROM papers WHERE pid=?", (other,)).fetchone()),
+                "sources": [list(r) for r in conn.execute(
+                    "SELECT source, origin, first_seen FROM paper_sources WHERE pid=?",
+                    (other,))],
+                "into_annotation": a.model_dump(mode="json"),
+                "annotation": b.model_dump(mode="json"),
+            })
         joined = Annotation(
             bookmarked=a.bookmarked or b.bookmarked,
             read=a.read or b.read,
@@ -884,6 +988,71 @@ class Library:
                 removed += conn.execute("DELETE FROM papers WHERE pid=?", (pid,)).rowcount
                 conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (pid, rev))
         return removed
+
+
+def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> str:
+    """Switch to WAL (once per file) and return the journal mode in use.
+
+    Switching takes an exclusive lock and SQLite does not always wait for it (several processes
+    opening a brand-new library at once get "database is locked"), so it is retried here.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+            if mode.lower() == "wal":
+                return mode
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _bump(conn: sqlite3.Connection) -> int:
+    """Take the next change number (inside a write transaction)."""
+    rev = int(conn.execute("SELECT value FROM meta WHERE key='rev'").fetchone()[0]) + 1
+    conn.execute("UPDATE meta SET value=? WHERE key='rev'", (str(rev),))
+    return rev
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process that wrote ``owner`` still runs (another host's: assume it does)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True  # another Library of this process may be importing right now
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+class _Journal:
+    """What one import batch changed, written in the batch's own transaction."""
+
+    def __init__(self, import_id: int) -> None:
+        self.import_id = import_id
+        self.entries: list[tuple[int, str, int, str | None]] = []
+
+    def add(self, kind: str, pid: int, data: Any = None) -> None:
+        """Remember a change and how to undo it."""
+        self.entries.append((self.import_id, kind, pid,
+                             None if data is None else json.dumps(data, ensure_ascii=False)))
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write the entries (before the batch commits)."""
+        conn.executemany("INSERT INTO import_undo(import_id, kind, pid, data) VALUES (?, ?, ?, ?)",
+                         self.entries)
+        self.entries.clear()
 
 
 def _grouped(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[int, list[str]]:

@@ -107,6 +107,26 @@ _V5 = """
 CREATE INDEX papers_doi ON papers(lower(doi));
 """
 
+# Version 6: long imports commit in chunks, so other writers (a tag, a bookmark) get through
+# within a second. Each import is recorded with an undo journal of what its chunks changed; a
+# failed, cancelled or crashed import is rolled back from it as a unit.
+_V6 = """
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    started TEXT NOT NULL
+);
+CREATE TABLE import_undo (
+    seq INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    data TEXT
+);
+CREATE INDEX import_undo_import ON import_undo(import_id, seq);
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -119,7 +139,8 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
-                                                          _script(_V3), _script(_V4), _script(_V5)]
+                                                          _script(_V3), _script(_V4), _script(_V5),
+                                                          _script(_V6)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
