@@ -164,3 +164,31 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     listed = subprocess.run([*quire, "list", "tag:during-import", "--json"],
                             capture_output=True, text=True)
     assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]
+
+
+async def test_corrupt_library_is_reported_and_the_reader_keeps_running(tmp_path: Path) -> None:
+    import sqlite3
+
+    from quire.app import make_app
+    from quire.config import Config
+    from quire.store import Library
+
+    folder = tmp_path / "lib"
+    app_on(folder).library.close()  # a seeded library file
+    path = folder / "library.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    library = Library(path)  # opened while the file was sound; damaged while in use
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.seek(8192)
+        handle.write(b"\xde\xad\xbe\xef" * ((size - 8192) // 4))
+    app = make_app(Config(), config_path=folder / "config.toml", library=library,
+                   import_sample_if_new=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "b")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications if n.severity == "error"]
+        assert any("damaged" in m and "quire doctor" in m for m in messages), messages
+        assert app.is_running and app.crashes == []

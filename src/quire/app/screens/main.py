@@ -94,7 +94,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield ViewsSidebar(id="sidebar")
             with Vertical(id="list-area"):
-                yield PaperList(self.quire.library.get_papers, columns=config.columns,
+                yield PaperList(self._load_papers, columns=config.columns,
                                 date_format=config.date_format, id="papers")
                 yield Static(id="empty")
                 yield ProgressBar(id="import-progress", show_eta=False)
@@ -147,7 +147,21 @@ class MainScreen(Screen[None]):
         self._update_detail()
         self.run_query()
 
+    def _load_papers(self, pids: Sequence[int]) -> list[Paper]:
+        """Rows for the list; a library that cannot be read shows nothing and says why once."""
+        try:
+            return self.quire.library.get_papers(pids)
+        except StoreError as error:
+            self._store_problem(error)
+            return []
+
     def _first_paint(self) -> None:
+        try:
+            self._paint_from_store()
+        except StoreError as error:
+            self._store_problem(error)
+
+    def _paint_from_store(self) -> None:
         library = self.quire.library
         if library.count() == 0:
             self._show_welcome()
@@ -189,8 +203,12 @@ class MainScreen(Screen[None]):
         library = self.quire.library
         views = [View("Inbox", "is:unread"), View("All", ""),
                  View("Bookmarked", "is:bookmarked"), View("For you", special="for-you")]
-        views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in
-                  library.tag_counts()]
+        try:
+            tags = library.tag_counts()
+        except StoreError as error:
+            self._store_problem(error)
+            tags = []
+        views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in tags]
         views += [View(v.name, v.query, key=v.key) for v in self.quire.config.views]
         return views
 
