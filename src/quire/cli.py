@@ -269,6 +269,9 @@ def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
 def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
                limit: int = 0, correct: bool = True) -> SearchResult:
     text = query
+    if not sort and not parse_query(query).has_words and parse_query(query).sort is None:
+        default = _config(ctx).default_sort  # the config's order for lists without words
+        sort = default if default != "date" else None
     if sort:
         text += f" sort:{'-' if reverse else ''}{sort}"
     elif reverse:

@@ -32,6 +32,16 @@ class SavedView(BaseModel):
     query: str = Field(description="A query in the query language, e.g. 'tag:rl is:unread'.")
     key: str | None = Field(default=None, description="Optional key (1-9) that opens the view.")
 
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from quire.search.query import parse_query
+
+        errors = parse_query(value).errors
+        if errors:
+            raise ValueError(f"the query does not parse: {'; '.join(errors)}")
+        return value
+
 
 FeedSource = Literal["hf-daily", "arxiv"]
 
@@ -129,6 +139,24 @@ class Config(BaseModel):
                            description="Most pages one sync fetches per feed.")
     sync_on_start: bool = Field(default=False, description="Sync the feeds when the reader opens.")
 
+    @field_validator("keymap")
+    @classmethod
+    def _keymap(cls, value: dict[str, str]) -> dict[str, str]:
+        from quire.keys import keymap_problems
+
+        problems = keymap_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str) -> str:
+        problem = date_format_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("hf_api_url", "arxiv_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -145,6 +173,32 @@ class Config(BaseModel):
                 if folded.count(name.casefold()) > 1:
                     raise ValueError(f"{kind}: two entries are named {name!r}")
         return self
+
+
+# strftime directives every platform's C library knows (C89/C99 and POSIX); others print as typed
+# on one machine and fail on another.
+DATE_DIRECTIVES = frozenset("aAbBcCdDeFgGhHIjmMnprRStTuUVwWxXyYzZ%")
+
+
+def date_format_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable strftime format for dates, or ``None``."""
+    if not value:
+        return "an empty date format"
+    i = 0
+    while i < len(value):
+        if value[i] == "%":
+            directive = value[i + 1:i + 2]
+            if directive == "-":  # glibc's no-padding flag, as in %-d
+                directive = value[i + 2:i + 3]
+                i += 1
+            if directive not in DATE_DIRECTIVES or not directive:
+                shown = f"%{directive}" if directive else "a lone '%' at the end"
+                return (f"{shown} is not a strftime directive "
+                        "(e.g. %Y-%m-%d or %d %b %Y; write %% for a percent sign)")
+            i += 2
+        else:
+            i += 1
+    return None
 
 
 class ConfigError(QuireError):

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from quire import locations
-from quire.app.commands import binding_ids
 from quire.app.quire_app import QuireApp
-from quire.config import Config, ConfigError
+from quire.config import Config
 from quire.importers import import_path
 from quire.store import Library
-
-
-def check_keymap(config: Config, config_path: Path) -> None:
-    """Unknown binding ids in ``[keymap]`` are config errors, with the nearest valid id."""
-    valid = binding_ids()
-    problems = []
-    for key in config.keymap:
-        if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown key 'keymap.{key}'{hint}: not a binding id")
-    if problems:
-        raise ConfigError(config_path, problems)
 
 
 def make_app(config: Config | None = None, data_dir: Path | None = None,
@@ -35,7 +20,6 @@ def make_app(config: Config | None = None, data_dir: Path | None = None,
     """
     config = config or Config()
     config_path = config_path or locations.config_file()
-    check_keymap(config, config_path)
     if library is None:
         library = Library(locations.library_file(locations.data_dir(data_dir)))
     imported = 0

@@ -146,6 +146,7 @@ class QuireApp(App[int]):
                 screen.index_progress(message.done, message.total, message.reason)
 
     def _index_ready(self, index: SearchIndex) -> None:
+        index.default_sort = self.config.default_sort
         self.index = index
         # The index's many long-lived objects need never be scanned by the cyclic GC again;
         # otherwise its full collections show up as pauses while paging.

@@ -244,6 +244,8 @@ class SearchIndex:
         # Without text, only filters and sorting work (no word queries): what a command that
         # lists by filters needs when no saved index exists, at a fraction of a build's cost.
         self.text = text
+        # Order of lists without words (config ``default_sort``); ``sort:`` in a query wins.
+        self.default_sort = "date"
         self.bm25 = PostingsBM25()
         self.rev = 0
         self.lock = threading.RLock()
@@ -558,7 +560,7 @@ class SearchIndex:
             checked = self._check_phrases(query, np.flatnonzero(keep))
             keep = np.zeros_like(keep)
             keep[checked] = True
-        sort = query.sort or ("relevance" if query.has_words else "date")
+        sort = query.sort or ("relevance" if query.has_words else self.default_sort)
         scores: npt.NDArray[np.float64] | None
         if sort == "relevance":
             slots = np.flatnonzero(keep)
