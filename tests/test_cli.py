@@ -160,7 +160,7 @@ def test_annotations_round_trip(sample: None, monkeypatch: pytest.MonkeyPatch) -
 
 def test_remove_needs_yes(sample: None) -> None:
     dry = Run("remove", "Intern-S1")
-    assert dry.code == 1 and "1 paper(s) match; add --yes" in dry.err
+    assert dry.code == 0 and "1 paper matches; nothing removed: add --yes" in dry.err
     assert Run("remove", "Intern-S1", "--yes").code == 0
     assert Run("list", "Intern-S1", "--json").json() == []
     assert Run("remove", "year:abc", "--yes").code == 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_cli import Run
 
 from quire.config import Config, ConfigError, load_config
 from quire.keys import default_keys, keymap_problems
-from test_cli import Run
 
 
 def write_config(text: str) -> Path:
@@ -73,3 +73,58 @@ def test_default_sort_orders_lists_without_words() -> None:
     # A sort: in the query or --sort still wins.
     listed = Run("list", "sort:date", "--json", "--limit", "0").json()
     assert [p["id"] for p in listed] == by_date
+
+
+@pytest.fixture
+def sample() -> None:
+    assert Run("import", "--sample").code == 0
+
+
+def test_a_query_starting_with_minus_needs_no_double_dash(sample: None) -> None:
+    everything = Run("list", "--json", "--limit", "0").json()
+    without = Run("list", "-rank", "--json", "--limit", "0")
+    assert without.code == 0, without.err
+    assert 0 < len(without.json()) < len(everything)
+    assert without.json() == Run("list", "--json", "--limit", "0", "--", "-rank").json()
+    assert Run("search", "model", "-survey", "--json").code == 0
+    with pytest.raises(SystemExit) as usage:
+        Run("list", "--jsn")  # a mistyped option is still an error, not a query word
+    assert usage.value.code == 2
+    assert Run("search").code == 2
+
+
+def test_lists_say_when_they_stop_early(sample: None) -> None:
+    total = len(Run("list", "--json", "--limit", "0").json())
+    run = Run("list", "--limit", "20")
+    assert len(run.out.splitlines()) == 20
+    assert f"showing 20 of {total}, --limit 0 for all" in run.err
+    found = Run("search", "model", "--limit", "3")
+    assert "showing 3 of " in found.err
+    assert "showing" not in Run("list", "--limit", "0").err
+
+
+def test_usage_and_dry_run_exit_codes(sample: None) -> None:
+    assert Run("import").code == 2
+    dry = Run("remove", "year:2025")
+    assert dry.code == 0 and "nothing removed" in dry.err
+    assert len(Run("list", "year:2025", "--limit", "0", "--json").json()) > 0
+
+
+def test_tags_and_paths_as_json(sample: None, tmp_path: Path) -> None:
+    ident = str(Run("list", "--json", "--limit", "1").json()[0]["id"])
+    assert Run("tag", ident, "rl", "vision").code == 0
+    tags = Run("tags", "--json").json()
+    assert {"tag": "rl", "count": 1} in tags and {"tag": "vision", "count": 1} in tags
+    paths = __import__("json").loads(Run("paths", "--json").out)
+    assert set(paths) == {"config", "data", "library", "cache", "errors", "themes"}
+    # QUIRE_DATA_DIR (set by conftest) moves the cache with the data.
+    assert paths["cache"] == str(tmp_path / "data" / "cache")
+    lines = Run("paths").out.splitlines()
+    columns = {line.index("/") for line in lines}
+    assert len(lines) == 6 and len(columns) == 1
+
+
+def test_the_reader_needs_a_terminal() -> None:
+    run = Run()  # in-process output is a StringIO: not a terminal
+    assert run.code == 2 and "needs a terminal" in run.err
+    assert run.out == ""

@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, helptext in (("list", "list papers, optionally matching a query"),
                            ("search", "search the library")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("query", nargs="?" if name == "list" else None, default="")
+        p.add_argument("query", nargs="?", default="")
         p.add_argument("--sort", choices=SORT_KEYS)
         p.add_argument("--reverse", action="store_true", help="reverse the order")
         p.add_argument("--limit", type=int, default=50 if name == "list" else 20,
@@ -102,13 +102,14 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("id")
         p.add_argument("tags", nargs="+", metavar="TAG")
-    sub.add_parser("tags", help="every tag with its count")
+    sub.add_parser("tags", help="every tag with its count").add_argument(
+        "--json", action="store_true", help="print a JSON array")
     p = sub.add_parser("note", help="print a paper's note, or set it (use '' to clear)")
     p.add_argument("id")
     p.add_argument("text", nargs="?")
 
     p = sub.add_parser("remove", help="remove the papers matching a query")
-    p.add_argument("query")
+    p.add_argument("query", nargs="?", default="")
     p.add_argument("--yes", action="store_true", help="really remove them")
 
     p = sub.add_parser("export", help="export papers (all, or those matching a query)")
@@ -139,7 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="the config file")
     p.add_argument("action", choices=("path", "show", "init"))
     p.add_argument("--force", action="store_true", help="init: overwrite an existing file")
-    sub.add_parser("paths", help="where quire keeps its files")
+    sub.add_parser("paths", help="where quire keeps its files").add_argument(
+        "--json", action="store_true", help="print a JSON object")
     sub.add_parser("doctor", help="check the library file and say how to recover it")
     return parser
 
@@ -283,9 +285,11 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
         from quire.search import SearchResult
 
         pids = ctx.library.all_pids()
+        total = len(pids)
         pids = pids[:limit] if limit else pids
-        return SearchResult(parsed, pids, exact=len(pids))
-    index = ctx.index if parsed.has_words else ctx.filter_index()
+        return SearchResult(parsed, pids, exact=len(pids), total=total)
+    # Excluded words need the text too: an index without it would silently keep those papers.
+    index = ctx.index if parsed.has_words or parsed.excluded else ctx.filter_index()
     result = index.search(parsed, limit=limit or None, correct=correct)
     for problem in result.errors:
         print(f"quire: query: {problem}", file=ctx.err)
@@ -350,6 +354,8 @@ def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
 
 def cmd_list(ctx: Context) -> int:
     args = ctx.args
+    if args.command == "search" and not args.query.strip():
+        raise UsageError("search: give a query (or use 'quire list')")
     result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit,
                         correct=not args.as_typed)
     papers = ctx.library.get_papers(result.pids)
@@ -385,6 +391,9 @@ def cmd_list(ctx: Context) -> int:
                 ctx.print(f"    {line}")
     if not args.json and not papers:
         print("quire: no papers match" + (f" {args.query!r}" if args.query else ""), file=ctx.err)
+    if result.total > len(papers):
+        # On stderr, so piped output stays rows (or JSON) only.
+        print(f"quire: showing {len(papers)} of {result.total}, --limit 0 for all", file=ctx.err)
     return 0
 
 
@@ -443,7 +452,12 @@ def cmd_tag(ctx: Context) -> int:
 
 
 def cmd_tags(ctx: Context) -> int:
-    for tag, count in ctx.library.tag_counts():
+    counts = ctx.library.tag_counts()
+    if ctx.args.json:
+        ctx.print(json.dumps([{"tag": tag, "count": count} for tag, count in counts],
+                             ensure_ascii=False, indent=2))
+        return 0
+    for tag, count in counts:
         ctx.print(f"{count:>6}  {tag}")
     return 0
 
@@ -468,8 +482,10 @@ def cmd_remove(ctx: Context) -> int:
     if not ctx.args.yes:
         for paper in ctx.library.get_papers(result.pids[:20]):
             ctx.print(_row(paper))
-        raise CommandError(f"remove: {len(result.pids)} paper(s) match; "
-                           "add --yes to remove them with their annotations")
+        count = len(result.pids)
+        print(f"quire: remove: {count} {'paper matches' if count == 1 else 'papers match'}; "
+              "nothing removed: add --yes to remove them with their annotations", file=ctx.err)
+        return 0
     removed = ctx.library.remove(result.pids)
     ctx.print(f"removed {removed} paper(s)")
     return 0
@@ -519,12 +535,16 @@ def cmd_config(ctx: Context) -> int:
 
 
 def cmd_paths(ctx: Context) -> int:
-    ctx.print(f"config: {ctx.config_path}")
-    ctx.print(f"data:   {ctx.data_dir}")
-    ctx.print(f"library: {locations.library_file(ctx.data_dir)}")
-    ctx.print(f"cache:  {locations.cache_dir()}")
-    ctx.print(f"errors: {locations.error_log()}")
-    ctx.print(f"themes: {locations.user_themes_dir(ctx.config_path)}")
+    paths = {"config": ctx.config_path, "data": ctx.data_dir,
+             "library": locations.library_file(ctx.data_dir),
+             "cache": locations.cache_dir(), "errors": locations.error_log(),
+             "themes": locations.user_themes_dir(ctx.config_path)}
+    if ctx.args.json:
+        ctx.print(json.dumps({k: str(v) for k, v in paths.items()}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(label) for label in paths) + 1
+    for label, path in paths.items():
+        ctx.print(f"{label + ':':<{width}} {path}")
     return 0
 
 
@@ -649,7 +669,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _query_words(parser, args, extra)
     ctx = Context(args, out, err)
     try:
         if args.command is None:
@@ -669,9 +691,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         ctx.close()
 
 
+def _query_words(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 extra: list[str]) -> None:
+    """Words argparse took for options are query words (``quire list -rank``), else an error.
+
+    A query excludes with ``-word``, which argparse reads as an unknown option; for commands
+    that take a query, unknown ``-x`` arguments join the query instead of needing ``--``.
+    """
+    takes_query = args.command in ("list", "search", "remove", "export")
+    options = [word for word in extra if word.startswith("--") or not word.startswith("-")]
+    if not takes_query or options:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}"
+                     + (" (a query starting with '-' may also follow --)" if takes_query else ""))
+    args.query = " ".join([args.query or "", *extra]).strip()
+
+
 def run_app(ctx: Context) -> int:
     """Open the reader (config errors are reported before anything is drawn)."""
     config = _config(ctx)
+    if not (sys.stdin.isatty() and ctx.out.isatty()):
+        # Without a terminal the reader would write escape codes into a pipe or file.
+        raise UsageError("the reader needs a terminal (standard input and output are not "
+                         "one); run a command instead, e.g. 'quire list' (see 'quire --help')")
     from quire.app import make_app
 
     app = make_app(config=config, data_dir=ctx.data_dir, config_path=ctx.config_path)

@@ -41,7 +41,14 @@ def config_file(override: Path | str | None = None) -> Path:
 
 
 def cache_dir() -> Path:
-    """The cache directory (safe to delete)."""
+    """The cache directory (safe to delete): ``cache`` inside ``QUIRE_DATA_DIR`` when that is set.
+
+    Moving the data elsewhere (a test, a second library, a USB stick) moves its saved index and
+    error log with it instead of leaving them in the user's own cache.
+    """
+    env = os.environ.get("QUIRE_DATA_DIR")
+    if env:
+        return Path(env).expanduser() / "cache"
     return Path(_dirs().user_cache_dir)
 
 

@@ -57,6 +57,7 @@ class SearchResult:
     plan: Plan = field(default_factory=Plan)  # how each word was read (stems, acronyms, typos)
     as_typed: bool = False  # typo correction was turned off for this search
     unlisted: int = 0  # papers holding some of the words but past ALSO_RELEVANT_LIMIT
+    total: int = 0  # papers matching before ``limit`` cut the list (0: not counted)
 
     @property
     def corrections(self) -> dict[str, tuple[str, ...]]:
@@ -579,13 +580,15 @@ class SearchIndex:
                 ordered = np.concatenate([ordered[~is_partial], ordered[is_partial]])
             scores = score_all[ordered] if query.has_words else None
         exact = int(len(ordered) - partial[ordered].sum())
+        total = len(ordered)
         if limit:
             ordered = ordered[:limit]
             scores = scores[:limit] if scores is not None else None
         pids: list[int] = self.cols["pid"].view()[ordered].tolist()
         return SearchResult(query, pids, scores.tolist() if scores is not None else [],
                             plan.terms, plan.prefixes, sort, exact=min(exact, len(pids)),
-                            plan=plan, as_typed=not correct, unlisted=unlisted)
+                            plan=plan, as_typed=not correct, unlisted=unlisted,
+                            total=total)
 
     def _alt_mask(self, alt: Alternative) -> tuple[Mask, list[str]]:
         mask = self._alive().copy()
