@@ -128,3 +128,37 @@ def test_the_reader_needs_a_terminal() -> None:
     run = Run()  # in-process output is a StringIO: not a terminal
     assert run.code == 2 and "needs a terminal" in run.err
     assert run.out == ""
+
+
+def test_author_filter_finds_papers_by_an_authors_name(sample: None) -> None:
+    from conftest import FIXTURES
+
+    assert Run("import", str(FIXTURES / "arxiv.atom")).code == 0  # the sample names no authors
+    paper = next(p for p in Run("list", "--json", "--limit", "0").json() if p["authors"])
+    authors = paper["authors"]
+    assert isinstance(authors, list) and authors
+    surname = str(authors[0]).split()[-1]
+    found = Run("list", f"author:{surname.upper()}", "--json", "--limit", "0")
+    assert found.code == 0 and found.err == ""
+    assert paper["id"] in [p["id"] for p in found.json()]
+    for hit in found.json():
+        names = hit["authors"]
+        assert isinstance(names, list)
+        assert any(surname.casefold() in str(a).casefold() for a in names)
+    without = Run("list", f"-author:{surname}", "--json", "--limit", "0").json()
+    everything = Run("list", "--json", "--limit", "0").json()
+    assert len(without) + len(found.json()) == len(everything)
+    # The saved (text) index answers the same as the filter-only one.
+    assert Run("search", "model", "--limit", "0", "--json").code == 0
+    again = Run("list", f"author:{surname}", "--json", "--limit", "0").json()
+    assert [p["id"] for p in again] == [p["id"] for p in found.json()]
+
+
+def test_author_is_no_longer_read_as_a_typo_of_authors() -> None:
+    from quire.search.query import parse_query
+
+    query = parse_query("author:smith")
+    assert query.errors == []
+    assert [(f.name, f.value) for f in query.filters] == [("author", "smith")]
+    wrong = parse_query("authors:smith")
+    assert "author:NAME for a name" in wrong.errors[0]

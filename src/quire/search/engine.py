@@ -254,6 +254,7 @@ class SearchIndex:
         self.titles = _Strings()  # folded, for sorting
         self.ids = _Strings()
         self.orgs = _Strings()
+        self.author_names = _Strings()  # folded, every author of a paper (for author:NAME)
         self.sources = _Strings()
         self.tags: dict[str, set[int]] = {}
         self.slot_tags: dict[int, tuple[str, ...]] = {}
@@ -373,7 +374,7 @@ class SearchIndex:
         if not slots:
             return
         values: dict[str, list[int]] = {name: [] for name in self.cols}
-        titles, ids, orgs, sources, pids = [], [], [], [], []
+        titles, ids, orgs, sources, names, pids = [], [], [], [], [], []
         for row, slot in zip(rows, slots, strict=True):
             tags = tuple((row["tags"] or "").split())
             pids.append(row["pid"])
@@ -381,6 +382,7 @@ class SearchIndex:
             ids.append(row["arxiv_id"] or row["short_id"])
             orgs.append(fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}"))
             sources.append(row["sources"] or "")
+            names.append(fold(row["authors_text"] or ""))
             if tags:
                 self.slot_tags[slot] = tags
                 for tag in tags:
@@ -402,6 +404,7 @@ class SearchIndex:
         self.ids.extend(ids)
         self.orgs.extend(orgs)
         self.sources.extend(sources)
+        self.author_names.extend(names)
         for name, column in values.items():
             self.cols[name].put(slots, column)
 
@@ -425,7 +428,7 @@ class SearchIndex:
             arrays, scalars = self.bm25.to_arrays()
             for name, column in self.cols.items():
                 arrays[f"col_{name}"] = [column.view().copy()]
-            for name in ("titles", "ids", "orgs", "sources"):
+            for name in ("titles", "ids", "orgs", "sources", "author_names"):
                 arrays[f"str_{name}"] = [getattr(self, name).blob()]
             tag_names = sorted(self.tags)
             tag_slots = [np.asarray(sorted(self.tags[t]), dtype=np.int64) for t in tag_names]
@@ -460,7 +463,7 @@ class SearchIndex:
             if len(data) != n_slots:
                 raise ValueError(f"column {name} does not fit the index")
             index.cols[name] = _Column(NO_DATE if name == "published" else -1, data)
-        for name in ("titles", "ids", "orgs", "sources"):
+        for name in ("titles", "ids", "orgs", "sources", "author_names"):
             setattr(index, name, _Strings(arrays[f"str_{name}"], n_slots))
         n_tags = int(scalars["n_tags"])
         names_text = arrays["tag_names"].tobytes().decode("utf-8")
@@ -655,6 +658,8 @@ class SearchIndex:
             part[slots] = True
         elif flt.name == "org":
             part[[i for i, org in enumerate(self.orgs) if flt.value in org]] = True
+        elif flt.name == "author":
+            part[[i for i, names in enumerate(self.author_names) if flt.value in names]] = True
         elif flt.name == "source":
             part[[i for i, src in enumerate(self.sources) if flt.value in src]] = True
         elif flt.name == "id":

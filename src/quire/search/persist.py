@@ -44,7 +44,7 @@ from quire.store import Library
 from quire.store.schema import SCHEMA_VERSION
 
 # Bump when the arrays or their meaning change: older saved indexes are then rebuilt.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: author names for author:NAME
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 STALE_TEMP = 3600.0  # a temporary folder this old (seconds) belongs to a writer that died

@@ -2,9 +2,10 @@
 
 Words are ANDed; ``OR`` between two words or phrases makes them alternatives; ``"exact phrase"``;
 ``-word`` and ``-"phrase"`` exclude; filters such as ``tag:NAME``, ``is:unread``, ``year:2023..2025``,
-``date:>=2025-06-01``, ``upvotes:>10``, ``authors:>50``, ``org:NAME``, ``source:NAME``, ``id:PREFIX``,
-``has:note`` combine with words, and any filter can be negated with ``-``. ``sort:KEY`` (``-KEY``
-for the other direction) picks the order. The last word also matches as a prefix while typing.
+``date:>=2025-06-01``, ``upvotes:>10``, ``authors:>50``, ``author:NAME``, ``org:NAME``,
+``source:NAME``, ``id:PREFIX``, ``has:note`` combine with words, and any filter can be negated
+with ``-``. ``sort:KEY`` (``-KEY`` for the other direction) picks the order. The last word also
+matches as a prefix while typing.
 
 Parsing never raises: whatever cannot be understood becomes a message in ``Query.errors``
 (saying what and at which column) and the rest of the query still searches.
@@ -19,8 +20,8 @@ from datetime import date
 
 from quire.search.tokenizer import fold, query_terms
 
-FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "org", "source", "id",
-                 "sort")
+FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "author", "org",
+                 "source", "id", "sort")
 IS_VALUES = ("bookmarked", "unread", "read", "tagged")
 HAS_VALUES = ("note", "tags", "abstract", "code")
 SORT_KEYS = ("relevance", "date", "upvotes", "title", "added")
@@ -196,7 +197,7 @@ def _filter(item: _Item, query: Query) -> None:
             message = f"{name}:{value[:30]}: {message}"
         elif name in ("upvotes", "authors", "year", "date") and not message.startswith(name):
             example = {"year": "2024 or 2023..2025", "date": ">=2025-06-01",
-                       "upvotes": ">10", "authors": ">50"}[name]
+                       "upvotes": ">10", "authors": ">50, or author:NAME for a name"}[name]
             shown = value if len(value) <= 30 else f"{value[:30]}…"
             message = f"{name}:{shown} is not a valid {name} (try {name}:{example})"
         query.errors.append(f"{where}: {message}")
