@@ -17,7 +17,7 @@ from textual.worker import WorkerFailed
 from quire import locations
 from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
-from quire.app.themes import load_themes
+from quire.app.themes import contrast_problems, load_themes
 from quire.browser import browser_command
 from quire.config import Config, update_config_file
 from quire.errors import QuireError, log_unexpected
@@ -65,6 +65,8 @@ class QuireApp(App[int]):
                                        locations.user_themes_dir(self.config_path))
         for theme in themes:
             self.register_theme(theme)
+            # Built-in themes pass (tests/test_contrast.py); a user's may not: say so, use it.
+            problems += contrast_problems(theme)
         self.theme_problems = problems
         wanted = self.config.theme
         if wanted not in self.available_themes:

@@ -69,6 +69,46 @@ def load_theme_file(path: Path) -> Theme:
         raise ValueError(f"{path}: {key}: {first['msg']}") from None
 
 
+def luminance(colour: Color) -> float:
+    """WCAG 2 relative luminance of an opaque colour (0 black to 1 white)."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG 2 contrast ratio of two opaque colours, 1 (none) to 21 (black on white)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# (text, background, where): the pairs the reader draws text in, from the widgets' CSS.
+READ_PAIRS = (
+    ("foreground", "background", "text"), ("foreground", "surface", "list text"),
+    ("foreground", "panel", "detail and dialog text"),
+    ("background", "primary", "the cursor row"), ("primary", "panel", "detail titles"),
+    ("accent", "panel", "footer keys and highlights"), ("secondary", "surface", "list tags"),
+    ("secondary", "panel", "detail tags"),
+)
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+
+def contrast_problems(theme: Theme, minimum: float = MIN_CONTRAST) -> list[str]:
+    """The text/background pairs of ``theme`` the reader uses that measure below ``minimum``."""
+    colours = theme.to_color_system().generate()
+    problems = []
+    for text, ground, where in READ_PAIRS:
+        fore, back = colours.get(text), colours.get(ground)
+        if fore is None or back is None:
+            continue
+        ratio = contrast(Color.parse(fore), Color.parse(back))
+        if ratio < minimum:
+            problems.append(f"theme {theme.name!r}: {where} ({text} on {ground}) measures "
+                            f"{ratio:.1f}:1, below {minimum}:1; it may be hard to read")
+    return problems
+
+
 def load_themes(*folders: Path) -> tuple[list[Theme], list[str]]:
     """Every valid theme in the folders (later folders override earlier), and the problems."""
     themes: dict[str, Theme] = {}

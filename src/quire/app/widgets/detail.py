@@ -35,12 +35,12 @@ class DetailPane(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     DetailPane { background: $panel; padding: 0 1; }
     DetailPane #detail-title { text-style: bold; color: $primary; margin: 1 0 0 0; }
-    DetailPane #detail-meta { color: $foreground 70%; }
+    DetailPane #detail-meta { color: $foreground 90%; }
     DetailPane #detail-tags { color: $secondary; }
     DetailPane #detail-abstract { margin: 1 0 0 0; }
     DetailPane #detail-note { border-left: thick $accent; padding: 0 1; margin: 1 0 0 0; }
     DetailPane #detail-why { border-left: thick $secondary; padding: 0 1; margin: 1 0 0 0; }
-    DetailPane #detail-similar-label { margin: 1 0 0 0; text-style: bold; color: $foreground 70%; }
+    DetailPane #detail-similar-label { margin: 1 0 0 0; text-style: bold; color: $foreground 85%; }
     DetailPane OptionList { height: auto; max-height: 9; border: none; background: $panel; }
     DetailPane .-hidden { display: none; }
     """
@@ -71,7 +71,9 @@ class DetailPane(VerticalScroll, can_focus=False):
 
     def _show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
               date_format: str) -> None:
-        hl = "bold underline " + ("yellow" if self.app.current_theme.dark else "dark_orange3")
+        # The theme's accent (checked for contrast on $panel per theme), not a fixed colour.
+        theme = self.app.current_theme
+        hl = "bold underline " + (theme.accent or ("yellow" if theme.dark else "dark_orange3"))
         if paper is None:
             self.query_one("#detail-title", Static).update("No paper selected")
             for part in ("meta", "tags", "abstract", "note"):

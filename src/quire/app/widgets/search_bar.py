@@ -17,7 +17,8 @@ class SearchBar(Vertical):
     SearchBar { height: auto; background: $surface; }
     SearchBar Input { border: tall $panel; }
     SearchBar Input:focus { border: tall $primary; }
-    SearchBar #search-status { height: 1; padding: 0 2; color: $foreground 60%; }
+    SearchBar #search-status { height: 1; padding: 0 2; color: $foreground 80%; }
+    SearchBar Input > .input--placeholder { color: $foreground 85%; }
     SearchBar #search-status.-error { color: $error; }
     """
 

@@ -28,6 +28,10 @@ class ViewsSidebar(OptionList):
 
     DEFAULT_CSS = """
     ViewsSidebar { width: 24; border: none; border-right: tall $panel; background: $surface; }
+    ViewsSidebar > .option-list--option-highlighted { background: $panel; color: $foreground; }
+    ViewsSidebar:focus > .option-list--option-highlighted {
+        background: $primary; color: $background;
+    }
     """
 
     class Chosen(Message):
@@ -46,11 +50,11 @@ class ViewsSidebar(OptionList):
             # A saved view's own key wins over the position that would otherwise have it.
             key = view.key or (str(number) if number <= 9 and str(number) not in claimed else " ")
             label = Text()
-            label.append(f"{key} ", "dim")
+            label.append(f"{key} ")
             # Names come from tags and the config: appended as text, never parsed as markup.
             label.append(safe_text(view.name), "bold" if number - 1 == current else "")
             if view.count is not None:
-                label.append(f" {view.count}", "dim")
+                label.append(f" {view.count}")
             options.append(Option(label, id=str(number - 1)))
         self.add_options(options)
         if 0 <= current < len(options):
