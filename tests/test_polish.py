@@ -162,3 +162,15 @@ def test_author_is_no_longer_read_as_a_typo_of_authors() -> None:
     assert [(f.name, f.value) for f in query.filters] == [("author", "smith")]
     wrong = parse_query("authors:smith")
     assert "author:NAME for a name" in wrong.errors[0]
+
+
+def test_config_init_keeps_the_examples_comments() -> None:
+    from quire import locations
+
+    assert Run("config", "init").code == 0
+    written = locations.config_file().read_text(encoding="utf-8")
+    assert written == locations.example_config().read_text(encoding="utf-8")
+    assert "# Key overrides, by binding id" in written
+    # The example holds exactly the defaults, and shows as valid.
+    assert load_config(locations.config_file()) == Config()
+    assert Run("config", "show").code == 0

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from quire import __version__, locations
-from quire.config import Config, ConfigError, config_toml, load_config, save_config
+from quire.config import Config, ConfigError, config_toml, load_config, parse_toml
 from quire.errors import BadFileError, QuireError, UsageError
 from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser loads lazily
 from quire.export.writing import write_export
+from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
 from quire.models import ImportSummary, Paper
 from quire.safe_text import safe_text
@@ -529,8 +530,12 @@ def cmd_config(ctx: Context) -> int:
     else:
         if ctx.config_path.exists() and not ctx.args.force:
             raise CommandError(f"{ctx.config_path} exists; add --force to overwrite it")
-        save_config(Config(), ctx.config_path)
-        ctx.print(f"wrote {ctx.config_path}")
+        # The commented example, so the file explains itself; it holds the defaults
+        # (tests/test_polish.py checks), and it is checked here like any config.
+        example = locations.example_config().read_text(encoding="utf-8")
+        Config.model_validate(parse_toml(example))
+        write_atomic(ctx.config_path, example)
+        ctx.print(f"wrote {ctx.config_path} (every key with its default, commented)")
     return 0
 
 

@@ -75,6 +75,14 @@ def builtin_themes_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "themes"
 
 
+def example_config() -> Path:
+    """The commented example config ``quire config init`` writes (in the wheel, else the repo's)."""
+    packaged = Path(str(resources.files("quire"))) / "config.example.toml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
 def sample_files() -> list[Path]:
     """The bundled sample library: real Hugging Face Daily Papers pages copied as text."""
     folder = Path(str(resources.files("quire"))) / "sample"
