@@ -174,3 +174,11 @@ def test_config_init_keeps_the_examples_comments() -> None:
     # The example holds exactly the defaults, and shows as valid.
     assert load_config(locations.config_file()) == Config()
     assert Run("config", "show").code == 0
+
+
+def test_messages_count_in_words(sample: None) -> None:
+    ident = str(Run("list", "--json", "--limit", "1").json()[0]["id"])
+    assert Run("bookmark", ident).out.strip().endswith("1 paper")
+    removed = Run("remove", f"id:{ident}", "--yes")
+    assert removed.out.strip() == "removed 1 paper"
+    assert "(s)" not in Run("remove", "year:2025").err

@@ -410,7 +410,7 @@ def test_backup_while_another_connection_writes(tmp_path: Path) -> None:
     pid = reader.all_pids()[0]
     reader.set_bookmarked([pid], True)
     code, out, err = run("backup", str(tmp_path / "copy.sqlite3"))
-    assert code == 0 and "backed up 390 paper(s)" in out, err
+    assert code == 0 and "backed up 390 papers" in out, err
     copy = sqlite3.connect(tmp_path / "copy.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy.execute("SELECT bookmarked FROM annotations WHERE pid=?", (pid,)).fetchone()[0]

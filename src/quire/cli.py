@@ -299,6 +299,11 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
     return result
 
 
+def counted(n: int, word: str) -> str:
+    """``1 paper``, ``2 papers``: messages count in words, never ``paper(s)``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 # -- commands -------------------------------------------------------------------------------
 
 def cmd_import(ctx: Context) -> int:
@@ -331,7 +336,7 @@ def cmd_import(ctx: Context) -> int:
             for name in ("added", "updated", "unchanged", "skipped"):
                 setattr(totals, name, getattr(totals, name) + getattr(summary, name))
     if failed:
-        print(f"quire: {failed} file(s) could not be imported", file=ctx.err)
+        print(f"quire: {counted(failed, 'file')} could not be imported", file=ctx.err)
     return 1 if failed else 0
 
 
@@ -431,7 +436,7 @@ def _flag(method: str, value: bool, done: str) -> Callable[[Context], int]:
     def run(ctx: Context) -> int:
         pids = _pids(ctx, ctx.args.ids)
         getattr(ctx.library, method)(pids, value)
-        ctx.print(f"{done} {len(pids)} paper(s)")
+        ctx.print(f"{done} {counted(len(pids), 'paper')}")
         return 0
     return run
 
@@ -488,7 +493,7 @@ def cmd_remove(ctx: Context) -> int:
               "nothing removed: add --yes to remove them with their annotations", file=ctx.err)
         return 0
     removed = ctx.library.remove(result.pids)
-    ctx.print(f"removed {removed} paper(s)")
+    ctx.print(f"removed {counted(removed, 'paper')}")
     return 0
 
 
@@ -503,7 +508,7 @@ def cmd_export(ctx: Context) -> int:
     if output.is_dir():
         output = output / f"quire-export{SUFFIXES[args.format]}"
     write_export(output, text, overwrite=args.force)  # ExportError: exit 1 naming the file
-    print(f"exported {len(result.pids)} paper(s) to {output}", file=ctx.err)
+    print(f"exported {counted(len(result.pids), 'paper')} to {output}", file=ctx.err)
     return 0
 
 
@@ -517,7 +522,7 @@ def cmd_backup(ctx: Context) -> int:
         raise CommandError(f"{target}: the folder {target.parent} does not exist "
                            "(quire creates no folders)")
     ctx.library.backup(target)
-    ctx.print(f"backed up {ctx.library.count()} paper(s) to {target}")
+    ctx.print(f"backed up {counted(ctx.library.count(), 'paper')} to {target}")
     return 0
 
 
