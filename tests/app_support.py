@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -28,6 +29,11 @@ def seeded_library(folder: Path) -> Library:
     if library.count() == 0:
         for seed in SEEDS:
             import_path(library, seed, today=TODAY)
+        # One import time for every paper: on a busy machine the imports straddle a second, and
+        # papers of one date would then change order between runs (snapshots flake).
+        with sqlite3.connect(folder / "library.sqlite3") as conn:
+            conn.execute("UPDATE papers SET added = ?", (f"{TODAY.isoformat()}T12:00:00+00:00",))
+        conn.close()
     return library
 
 
