@@ -239,7 +239,7 @@ async def test_note_editor_saves_multiline_and_cancels(tmp_path: Path) -> None:
         assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
         await pilot.press("n")
         app.screen.query_one(TextArea).insert(" more")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # a changed draft is dropped only when confirmed
         assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
         await pilot.press("u")
         assert library(pilot).get_paper(pid).annotation.note == ""

@@ -291,3 +291,51 @@ async def test_copying_only_the_library_file_after_the_reader_exits_keeps_bookma
     assert copy.execute("SELECT tag FROM tags WHERE pid=?", (pid,)).fetchall() == [("kept",)]
     copy.close()
     watcher.close()
+
+
+async def test_escape_in_the_note_editor_keeps_the_draft_unless_discarded(tmp_path: Path) -> None:
+    from quire.app.screens.confirm import ConfirmDialog
+
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pid = papers(pilot).current_pid
+        assert pid is not None
+        await pilot.press("n")
+        app.screen.query_one(TextArea).insert("an hour of thinking")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep editing: the draft is still there
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.query_one(TextArea).text == "an hour of thinking"
+        await pilot.press("ctrl+s")
+        assert library(pilot).get_paper(pid).annotation.note == "an hour of thinking"
+        await pilot.press("n", "escape")  # nothing changed: closes at once
+        assert not isinstance(app.screen, (NoteEditor, ConfirmDialog))
+        await pilot.press("n")
+        app.screen.query_one(TextArea).insert(" and more")
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, (NoteEditor, ConfirmDialog))
+        assert library(pilot).get_paper(pid).annotation.note == "an hour of thinking"
+
+
+async def test_too_small_terminal_blocks_every_key_but_quit(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    before = user_rows(tmp_path / "library.sqlite3")
+    async with app.run_test(size=(40, 8)) as pilot:
+        await ready(pilot)
+        assert screen(pilot).has_class("-too-small")
+        pid = papers(pilot).current_pid
+        await pilot.press("enter", "b", "r", "space", "b", "t", "n", "e", "u")
+        await settle(pilot)
+        assert app.screen is screen(pilot)  # no dialog opened behind the message
+        assert papers(pilot).current_pid == pid
+        assert user_rows(tmp_path / "library.sqlite3") == before
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        await pilot.press("b")  # big enough again: keys work
+        assert library(pilot).get_paper(pid).annotation.bookmarked  # type: ignore[arg-type]
+        await pilot.resize_terminal(40, 8)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

@@ -190,6 +190,11 @@ class MainScreen(Screen[None]):
         """Side by side when wide, one at a time when narrow, a message when too small."""
         self._layout(event.size.width, event.size.height)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the terminal is too small the list is hidden: no key may act on it (only quit,
+        an app binding, and resizing still work)."""
+        return not self.has_class("-too-small")
+
     def _layout(self, width: int, height: int) -> None:
         self.set_class(width < NARROW, "-narrow")
         self.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")

@@ -13,7 +13,7 @@ from quire.safe_text import safe_text
 
 
 class NoteEditor(ModalScreen[str | None]):
-    """ctrl+s saves, Escape cancels (the note stays as it was)."""
+    """ctrl+s saves; Escape closes, asking first whether to throw away what was typed."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="note-save"),
@@ -38,7 +38,7 @@ class NoteEditor(ModalScreen[str | None]):
             yield Label(Text(safe_text(f"Note on {self.paper_title[:70]}")), id="note-title")
             # A note may come from an imported file: controls are made visible before editing.
             yield TextArea(safe_text(self.note, multiline=True), id="note-text", soft_wrap=True)
-            yield Label("ctrl+s save · Esc cancel", id="note-help")
+            yield Label("ctrl+s save · Esc close (asks before dropping changes)", id="note-help")
 
     def on_mount(self) -> None:
         """Start typing at the end of the note."""
@@ -51,5 +51,19 @@ class NoteEditor(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+        """Close without saving; a changed draft is only thrown away when the user says so."""
+        text = self.query_one(TextArea).text
+        if text == safe_text(self.note, multiline=True):
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+            else:
+                self.query_one(TextArea).focus()
+
+        from quire.app.screens.confirm import ConfirmDialog
+
+        self.app.push_screen(ConfirmDialog("Throw away the changes to this note?",
+                                           yes="Discard", no="Keep editing"), answer)
