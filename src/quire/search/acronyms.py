@@ -70,8 +70,10 @@ def definitions(text: str) -> Iterator[tuple[str, tuple[str, ...]]]:
                     yield short_term, terms
             continue
         # "SF (long form)": the token just before the parenthesis is the short form.
-        previous = re.findall(r"(\S+)\s*$", before)
-        if previous and len(inside.split()) >= 2:
+        if len(inside.split()) < 2:
+            continue
+        previous = before.rsplit(None, 1)[-1:]  # not a regex: this runs for every parenthesis
+        if previous:
             short = previous[0].strip(".,;:")
             if _is_short_form(short):
                 long_words = _best_long_form(short, _WORD.findall(inside))
@@ -104,6 +106,8 @@ class AcronymTable:
 
     def learn(self, text: str) -> None:
         """Record the definitions made in one paper's text."""
+        if "(" not in text:
+            return
         for short, terms in set(definitions(text)):
             if short in terms:  # "(RL)" defined by a long form holding "rl" teaches nothing
                 continue
