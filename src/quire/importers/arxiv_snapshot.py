@@ -16,6 +16,9 @@ from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord
 
 PROGRESS_EVERY = 2000
+# Keys only snapshot records have (Hugging Face items say "summary", "paper", "publishedAt").
+SNAPSHOT_KEYS = ("authors_parsed", "versions", "update_date", "journal-ref", "report-no",
+                 "submitter", "abstract")
 
 
 def _one_line(text: Any) -> str | None:
@@ -148,3 +151,29 @@ def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
             yield record
         if ctx.on_progress is not None:
             ctx.on_progress(total, total)
+
+
+def is_snapshot_object(obj: Any) -> bool:
+    """Does this JSON object look like a snapshot record (rather than a Hugging Face item)?"""
+    return (isinstance(obj, dict) and "paper" not in obj and "summary" not in obj
+            and any(key in obj for key in SNAPSHOT_KEYS))
+
+
+def read_arxiv_snapshot_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
+    """Snapshot records saved as one JSON document: an array of records (pretty-printed or not)
+    or a single record object. Every field a line would give is read the same way."""
+    try:
+        data = load_json(text)
+    except ValueError as error:
+        raise ctx.fail(str(error)) from None
+    items: list[Any] = data if isinstance(data, list) else [data]
+    for number, obj in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(obj, dict) or not obj.get("id") or not obj.get("title"):
+            ctx.skip(where, "not a snapshot record (needs 'id' and 'title')")
+            continue
+        try:
+            yield snapshot_line_to_record(obj)
+        except (ValidationError, ValueError, TypeError, AttributeError) as error:
+            why = describe_validation(error) if isinstance(error, ValidationError) else error
+            ctx.skip(where, str(why))

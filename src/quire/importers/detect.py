@@ -8,6 +8,22 @@ from pathlib import Path
 
 FORMATS = ("hf-text", "hf-json", "arxiv-atom", "arxiv-snapshot", "bibtex")
 _BIBTEX_ENTRY = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
+_JSON_KEY = re.compile(r'"([A-Za-z_][\w\-]{0,40})"\s*:')
+_SNAPSHOT_ONLY = frozenset(["authors_parsed", "versions", "update_date", "journal-ref", "report-no",
+                            "submitter", "abstract"])
+_HF_ONLY = frozenset(["paper", "summary", "publishedAt", "upvotes", "submittedOnDailyAt",
+                      "numComments", "thumbnail", "submittedBy", "githubRepo", "ai_summary"])
+
+
+def _json_flavour(head: str) -> str | None:
+    """Which JSON records the head of a file holds, judged by the first telling key."""
+    for match in _JSON_KEY.finditer(head):
+        key = match.group(1)
+        if key in _SNAPSHOT_ONLY:
+            return "arxiv-snapshot"
+        if key in _HF_ONLY:
+            return "hf-json"
+    return None
 
 
 def detect_format(path: Path, head: str) -> str:
@@ -23,9 +39,10 @@ def detect_format(path: Path, head: str) -> str:
         if isinstance(obj, dict) and ("abstract" in obj or "authors_parsed" in obj
                                       or "versions" in obj):
             return "arxiv-snapshot"
-        return "arxiv-snapshot" if suffix == ".jsonl" else "hf-json"
+        return _json_flavour(stripped) or ("arxiv-snapshot" if suffix == ".jsonl" else "hf-json")
     if stripped.startswith("["):
-        return "hf-json"
+        # Slices of the snapshot are often saved as a JSON array, pretty-printed or not.
+        return _json_flavour(stripped) or "hf-json"
     if stripped.startswith("<"):
         return "arxiv-atom"
     if suffix in {".bib", ".bibtex"} or _BIBTEX_ENTRY.search(stripped[:4096]):

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from quire.importers.arxiv_snapshot import is_snapshot_object, snapshot_line_to_record
 from quire.importers.base import ParseContext, describe_validation, load_json
 from quire.models import PaperRecord, split_arxiv_version
 
@@ -90,11 +91,13 @@ def read_hf_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             ctx.skip(where, "not a JSON object")
             continue
         try:
-            record = hf_item_to_record(item)
+            # A snapshot record among API items is read as what it is, never imported hollow.
+            record = (snapshot_line_to_record(item) if is_snapshot_object(item) and item.get("id")
+                      else hf_item_to_record(item))
         except ValidationError as error:
             ctx.skip(where, describe_validation(error))
             continue
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             ctx.skip(where, str(error))
             continue
         if not record.title:

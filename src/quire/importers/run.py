@@ -15,7 +15,7 @@ from pathlib import Path
 
 from quire.errors import QuireError
 from quire.importers.arxiv_atom import read_arxiv_atom
-from quire.importers.arxiv_snapshot import read_arxiv_snapshot
+from quire.importers.arxiv_snapshot import read_arxiv_snapshot, read_arxiv_snapshot_json
 from quire.importers.base import (
     ImportFailure,
     ParseContext,
@@ -105,12 +105,25 @@ def _sniff(path: Path) -> str:
     return head.decode("utf-8", errors="ignore")
 
 
+def _one_object_per_line(head: str) -> bool:
+    """JSON lines (the snapshot as published) rather than one JSON document (an array, or an
+    object spread over lines)?"""
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("["):
+        return False
+    first, newline, _ = stripped.partition("\n")
+    # A first line longer than the head (a huge author list) is a line still being read.
+    return not newline or first.rstrip().endswith("}")
+
+
 def _records(path: Path, fmt: str | None, ctx: ParseContext) -> tuple[str, Iterator[PaperRecord]]:
     head = _sniff(path)
     chosen = fmt or detect_format(path, head)
     if chosen not in FORMATS:
         raise ImportFailure(f"unknown format {chosen!r}; choose one of: {', '.join(FORMATS)}")
     if chosen == "arxiv-snapshot":
+        if not _one_object_per_line(head):
+            return chosen, read_arxiv_snapshot_json(read_text(path), ctx)
         return chosen, read_arxiv_snapshot(ctx)
     text = read_text(path)
     if chosen == "hf-text" and fmt is None and not looks_like_hf_text(text):
