@@ -146,3 +146,15 @@ def test_same_person_spellings() -> None:
     assert same_person("Joseph M. Reagle Jr.", "Reagle, Joseph")
     assert same_person("Kollár, János", "Janos Kollar")
     assert not same_person("John Smith", "John Doe")
+
+
+def test_same_title_papers_get_their_own_short_ids(library: Library, tmp_path: Path) -> None:
+    bib = write(tmp_path, "books.bib", """
+      @book{a, title={Arithmetic}, author={Lockhart, Paul}, year={2010}}
+      @book{b, title={Arithmetic}, author={Lockhart, Paul}, year={2013}}
+      @book{c, title={Arithmetic}, author={Other, Ann}, year={2013}}""")
+    import_path(library, bib)
+    papers = library.get_papers(library.all_pids())
+    assert len({p.short_id for p in papers}) == 3
+    for paper in papers:
+        assert library.resolve(paper.short_id) == paper.pid

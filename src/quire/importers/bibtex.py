@@ -41,7 +41,7 @@ _ARXIV_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_FIELDS = ("doi", "url", "journal", "journaltitle", "note", "howpublished", "booktitle",
-                 "publisher", "eprint", "arxivid", "arxiv")
+                 "publisher", "eprint")
 _JR = re.compile(r"^(?:jr|sr|[ivx]{1,4})\.?$", re.IGNORECASE)
 # Container fields a child entry takes from the entry its ``crossref`` names.
 _NOT_INHERITED = frozenset(["crossref", "ids", "xref", "entryset", "related", "sortkey"])
@@ -248,6 +248,10 @@ def find_arxiv_id(fields: dict[str, object]) -> tuple[str, str | None] | None:
         found = split_arxiv_version(tex_to_text(eprint, bibtex=True))
         if found:
             return found
+    for name in ("arxivid", "arxiv"):  # Mendeley: arxivId = {1402.6711}
+        value = fields.get(name)
+        if isinstance(value, str) and (found := split_arxiv_version(value.strip())):
+            return found
     for name in _ARXIV_FIELDS:
         value = fields.get(name)
         if not isinstance(value, str) or "arxiv" not in value.casefold():
@@ -324,7 +328,8 @@ def read_bibtex(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
         raise ctx.fail(f"line {first_line + 1}: no BibTeX entry could be parsed")
     for entry in entries:
         where = f"line {(entry.start_line or 0) + 1} (@{entry.entry_type}{{{entry.key}}})"
-        if entry.key.casefold() in parents and entry.entry_type.casefold() in _VOLUMES:
+        if (entry.key.casefold() in parents and entry.entry_type.casefold() in _VOLUMES
+                and _field(entry, "crossref") is None):
             ctx.skip(where, "a volume other entries cite through crossref, not a paper")
             continue
         try:

@@ -47,12 +47,17 @@ def _decoder() -> Any:
     )
 
     context = get_default_latex_context_db()
-    # A URL is shown as itself, not wrapped in <…> (bibtexparser's own middleware does the same).
-    context.add_context_category("quire", prepend=True,
-                                 macros=[MacroTextSpec("url", simplify_repl="%s"),
-                                         MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
-                                         MacroTextSpec("TeX", simplify_repl="TeX"),
-                                         MacroTextSpec("BibTeX", simplify_repl="BibTeX")])
+    # A URL is shown as itself, not wrapped in <…> (bibtexparser's own middleware does the same);
+    # text symbols reference managers write (Zotero's {\textless}) that pylatexenc lacks.
+    symbols = {"LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "textless": "<",
+               "textgreater": ">", "textbar": "|", "textquotedbl": '"', "textunderscore": "_",
+               "textquotesingle": "'", "textasciicircum": "^", "textdollar": "$", "S": "\u00a7",
+               "copyright": "\u00a9", "pounds": "\u00a3", "textbraceleft": "{",
+               "textbraceright": "}"}
+    context.add_context_category(
+        "quire", prepend=True,
+        macros=[MacroTextSpec("url", simplify_repl="%s"),
+                *(MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items())])
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", strict_latex_spaces=True)
 
 
@@ -224,6 +229,8 @@ def tex_to_text(text: str, *, bibtex: bool = False) -> str:
     if bibtex:
         if not any(mark in text for mark in _BIBTEX_MARKUP):
             return text
+        # Mendeley writes a backslash it meant as TeX as "$\backslash$" (R$\backslash$'enyi).
+        text = text.replace("$\\backslash$", "\\")
     elif "\\" not in text:
         return text
     return _Scan(text, bibtex).decode(0, len(text))

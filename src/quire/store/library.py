@@ -596,7 +596,8 @@ class Library:
     def _insert(
         conn: sqlite3.Connection, values: dict[str, Any], key: str, now: str, rev: int
     ) -> dict[str, Any]:
-        values = {**values, "short_id": short_id_for(key), "added": now, "rev": rev}
+        values = {**values, "short_id": _free_short_id(conn, key, values), "added": now,
+                  "rev": rev}
         columns = ", ".join(values)
         marks = ",".join("?" * len(values))
         cursor = conn.execute(
@@ -1081,6 +1082,18 @@ def _rollback(conn: sqlite3.Connection) -> None:
         # Any error here is secondary: the original one is what the user needs to see.
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+
+
+def _free_short_id(conn: sqlite3.Connection, key: str, values: dict[str, Any]) -> str:
+    """The short id for a new paper: from its title, unless another paper with the same title
+    (another edition, another version) holds it; then from the title and what sets it apart."""
+    short = short_id_for(key)
+    extra = "|".join(str(values.get(k) or "") for k in ("doi", "published", "authors"))
+    attempt = 0
+    while conn.execute("SELECT 1 FROM papers WHERE short_id=?", (short,)).fetchone():
+        attempt += 1
+        short = short_id_for(f"{key}|{extra}|{attempt}")
+    return short
 
 
 def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Paper:
