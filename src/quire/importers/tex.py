@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 # Arguments are passed to pylatexenc as private-use placeholders and substituted afterwards.
@@ -32,6 +32,10 @@ _LETTER_ACCENTS = frozenset(["c", "v", "u", "H", "k", "r", "d", "b", "t", "G", "
 _DOTLESS = {"ı": "i", "ȷ": "j"}
 _SPECIAL = re.compile(r"[\\$]")
 _LETTERS = re.compile(r"[A-Za-z]+")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+_DOUBLE_DOLLAR = re.compile(r"(?<!\\)\$\$")
+_CLOSE_PAREN = re.compile(r"\\\)")
+_CLOSE_BRACKET = re.compile(r"\\\]")
 _BRACES = re.compile(r"\\.|[{}]", re.DOTALL)
 _MAX_DEPTH = 24
 _BIBTEX_MARKUP = ("\\", "{", "}", "~", "$", "--", "``", "''")
@@ -72,8 +76,8 @@ def _template(name: str, args: int) -> str:
     return text
 
 
-def _positions(pattern: str, text: str) -> list[int]:
-    return [m.start() for m in re.finditer(pattern, text)]
+def _positions(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(text)]
 
 
 class _Scan:
@@ -82,22 +86,37 @@ class _Scan:
     def __init__(self, text: str, bibtex: bool) -> None:
         self.text = text
         self.bibtex = bibtex
-        # Positions of closing delimiters, found once per text so a scan stays linear even when
-        # thousands of "$" or "\\(" never close. Computed only for delimiters the text has.
-        self.dollars = _positions(r"(?<!\\)\$", text) if "$" in text else []
-        self.doubles = _positions(r"(?<!\\)\$\$", text) if "$$" in text else []
-        self.close_paren = _positions(r"\\\)", text) if "\\)" in text else []
-        self.close_bracket = _positions(r"\\\]", text) if "\\]" in text else []
-        # Matching brace for each "{" (unescaped), found with one stack pass: linear.
-        self.match: dict[int, int] = {}
-        if "{" in text:
-            stack: list[int] = []
-            for m in _BRACES.finditer(text):
-                token = m.group()
-                if token == "{":
-                    stack.append(m.start())
-                elif token == "}" and stack:
-                    self.match[stack.pop()] = m.start()
+
+    # Positions of closing delimiters, found once per text (and only when first needed) so a scan
+    # stays linear even when thousands of "$" or "\\(" never close.
+    @cached_property
+    def dollars(self) -> list[int]:
+        return _positions(_DOLLAR, self.text)
+
+    @cached_property
+    def doubles(self) -> list[int]:
+        return _positions(_DOUBLE_DOLLAR, self.text)
+
+    @cached_property
+    def close_paren(self) -> list[int]:
+        return _positions(_CLOSE_PAREN, self.text)
+
+    @cached_property
+    def close_bracket(self) -> list[int]:
+        return _positions(_CLOSE_BRACKET, self.text)
+
+    @cached_property
+    def match(self) -> dict[int, int]:
+        """The matching ``}`` of each unescaped ``{``, found with one stack pass."""
+        pairs: dict[int, int] = {}
+        stack: list[int] = []
+        for m in _BRACES.finditer(self.text):
+            token = m.group()
+            if token == "{":
+                stack.append(m.start())
+            elif token == "}" and stack:
+                pairs[stack.pop()] = m.start()
+        return pairs
 
     @staticmethod
     def _next(positions: list[int], after: int, end: int) -> int:
