@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quire.importers import import_path
 from quire.importers.base import ParseContext
@@ -245,3 +247,23 @@ def test_search_finds_accented_names_both_ways(library: Library, tmp_path: Path)
     groebner = library.resolve("1101.0002")
     for query in ('"Gröbner bases"', '"Grobner bases"', "grobner bases", "gröbner"):
         assert index.search(query).pids == [groebner], query
+
+
+# -- fuzzed: the decoder never fails, and leaves markup-free text alone ----------------------
+
+_TEXISH = st.text(alphabet=st.sampled_from(list("ab \\{}$'\"~^_%&#()[]-`cvuHemph\n")),
+                  max_size=60)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(text=_TEXISH, bibtex=st.booleans())
+def test_tex_to_text_never_fails(text: str, bibtex: bool) -> None:
+    out = tex_to_text(text, bibtex=bibtex)
+    assert isinstance(out, str)
+    assert len(out) <= len(text) * 4 + 8  # no blow-up
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(text=st.text(alphabet=st.characters(blacklist_characters="\\$"), max_size=80))
+def test_tex_to_text_leaves_text_without_backslash_alone(text: str) -> None:
+    assert tex_to_text(text) == text
