@@ -267,3 +267,14 @@ def test_tex_to_text_never_fails(text: str, bibtex: bool) -> None:
 @given(text=st.text(alphabet=st.characters(blacklist_characters="\\$"), max_size=80))
 def test_tex_to_text_leaves_text_without_backslash_alone(text: str) -> None:
     assert tex_to_text(text) == text
+
+
+def test_hf_json_titles_and_summaries_are_decoded(library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "hf.json"
+    path.write_text(json.dumps([{"paper": {
+        "id": "2401.00001", "title": "Koll\\'ar meets $\\alpha$-divergences",
+        "summary": "We follow Gr\\\"obner.\n\nA second paragraph."}}]), encoding="utf-8")
+    import_path(library, path)
+    paper = library.get_paper(library.resolve("2401.00001"))
+    assert paper.title == "Kollár meets $\\alpha$-divergences"
+    assert paper.abstract == "We follow Gröbner.\n\nA second paragraph."

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from quire.importers.arxiv_snapshot import is_snapshot_object, snapshot_line_to_record
 from quire.importers.base import ParseContext, describe_validation, load_json
+from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord, split_arxiv_version
 
 
@@ -24,10 +25,11 @@ def _day(value: Any) -> date | None:
 
 
 def _unwrap(text: Any) -> str | None:
-    """Older summaries carry hard line wraps; join them, keeping paragraph breaks."""
+    """Older summaries carry hard line wraps; join them, keeping paragraph breaks. Titles and
+    summaries are arXiv's, TeX accents included: decoded like every other source's."""
     if not isinstance(text, str) or not text.strip():
         return None
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = re.split(r"\n\s*\n", tex_to_text(text).strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs)
 
 
