@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import quote, quote_plus
 
@@ -66,7 +67,11 @@ def same_person(a: str, b: str) -> bool:
     ``J. Smith`` / ``John Smith`` and ``Wang Wei`` / ``Wei Wang`` agree; ``John Smith`` /
     ``John Doe`` do not.
     """
-    words_a, words_b = name_words(a), name_words(b)
+    return same_name_words(name_words(a), name_words(b))
+
+
+def same_name_words(words_a: Sequence[str], words_b: Sequence[str]) -> bool:
+    """:func:`same_person` on names already split by :func:`name_words`."""
     if not words_a or not words_b:
         return True
     return words_a[-1] in words_b or words_b[-1] in words_a

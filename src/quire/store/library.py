@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
@@ -28,7 +28,8 @@ from quire.models import (
     Paper,
     PaperRecord,
     doi_key,
-    same_person,
+    name_words,
+    same_name_words,
     short_id_for,
     split_arxiv_version,
     title_key,
@@ -104,6 +105,7 @@ class _Batch:
     by_arxiv: dict[str, int]
     by_key: dict[str, list[int]]
     by_doi: dict[str, int]
+    evidence: dict[int, _Evidence] = field(default_factory=dict)  # per row, kept current
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class _Evidence:
 
     arxiv_id: str | None
     doi: str | None  # folded; arXiv's own DOIs (10.48550/…) are left out: they repeat the id
-    first_author: str | None
+    first_author: tuple[str, ...]  # folded words of the first author's name; () if unknown
     year: int | None
     venue: str | None
 
@@ -135,7 +137,7 @@ class _Evidence:
         folded_doi = doi_key(doi) if doi else None
         if folded_doi and folded_doi.startswith("10.48550/"):
             folded_doi = None
-        return cls(arxiv_id, folded_doi, first[0] if first else None, year,
+        return cls(arxiv_id, folded_doi, tuple(name_words(first[0])) if first else (), year,
                    title_key(venue) or None if venue else None)
 
     def conflicts(self, other: _Evidence) -> str | None:
@@ -149,7 +151,7 @@ class _Evidence:
         if self.doi and other.doi and self.doi != other.doi:
             return "doi"
         if self.first_author and other.first_author:
-            if not same_person(self.first_author, other.first_author):
+            if not same_name_words(self.first_author, other.first_author):
                 return "author"
             if self.year and other.year and self.year != other.year:
                 return "year"
@@ -497,6 +499,7 @@ class Library:
     @staticmethod
     def _remember(state: _Batch, row: dict[str, Any]) -> None:
         state.rows[row["pid"]] = row
+        state.evidence[row["pid"]] = _Evidence.of_row(row)
         if row["arxiv_id"]:
             state.by_arxiv[row["arxiv_id"]] = row["pid"]
         if row.get("doi"):
@@ -517,7 +520,7 @@ class Library:
             if not (record.arxiv_id and row["arxiv_id"]):  # two arXiv ids are two papers
                 return pid
         for pid in state.by_key.get(key, []):
-            if evidence.conflicts(_Evidence.of_row(state.rows[pid])) is None:
+            if evidence.conflicts(state.evidence[pid]) is None:
                 return pid
         return None
 
@@ -585,10 +588,11 @@ class Library:
             other_row = state.rows[other]
             if other == row["pid"] or other_row["arxiv_id"]:
                 continue
-            if evidence.conflicts(_Evidence.of_row(other_row)) is None:
+            if evidence.conflicts(state.evidence[other]) is None:
                 self._absorb(conn, into=row["pid"], other=other, rev=rev)
                 state.by_key[key].remove(other)
                 state.rows.pop(other)
+                state.evidence.pop(other, None)
                 if other_row.get("doi"):
                     state.by_doi.pop(doi_key(other_row["doi"]), None)
 
