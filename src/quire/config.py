@@ -23,6 +23,16 @@ Column = Literal["date", "upvotes", "authors", "tags"]
 DEFAULT_COLUMNS: list[Column] = ["date", "upvotes", "authors", "tags"]
 
 
+def _parsed_query(value: str) -> str:
+    """A saved view's or watch rule's query, refused when it does not parse."""
+    from quire.search.query import parse_query  # the search package is heavy; load it only here
+
+    errors = parse_query(value).errors
+    if errors:
+        raise ValueError(f"the query does not parse: {'; '.join(errors)}")
+    return value
+
+
 class SavedView(BaseModel):
     """A saved search shown in the sidebar."""
 
@@ -32,15 +42,7 @@ class SavedView(BaseModel):
     query: str = Field(description="A query in the query language, e.g. 'tag:rl is:unread'.")
     key: str | None = Field(default=None, description="Optional key (1-9) that opens the view.")
 
-    @field_validator("query")
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        from quire.search.query import parse_query
-
-        errors = parse_query(value).errors
-        if errors:
-            raise ValueError(f"the query does not parse: {'; '.join(errors)}")
-        return value
+    _query = field_validator("query")(_parsed_query)
 
 
 FeedSource = Literal["hf-daily", "arxiv"]
@@ -90,15 +92,7 @@ class WatchRule(BaseModel):
 
     _tag = field_validator("tag")(_normalised_tag)
 
-    @field_validator("query")
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        from quire.search.query import parse_query
-
-        errors = parse_query(value).errors
-        if errors:
-            raise ValueError(f"the query does not parse: {'; '.join(errors)}")
-        return value
+    _query = field_validator("query")(_parsed_query)
 
 
 def _default_feeds() -> list[FeedConfig]:
