@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import zlib
@@ -181,18 +182,27 @@ def test_cache_of_another_library_is_refused(tmp_path: Path, seeded: Library) ->
     assert not open_index(seeded).loaded
 
 
+def _copy_library(source: Path, target: Path) -> None:
+    """A consistent copy of a library file (SQLite's backup API: the write-ahead log included)."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
+
+
 def test_cache_newer_than_the_library_is_refused(tmp_path: Path) -> None:
     library = Library(tmp_path / "lib.sqlite3")
     import_path(library, SEEDS[0], today=TODAY)
     library.identity()
-    library.close()  # folds the write-ahead log into the file before copying it
     backup = tmp_path / "backup.sqlite3"
-    shutil.copy(tmp_path / "lib.sqlite3", backup)
-    library = Library(tmp_path / "lib.sqlite3")
+    _copy_library(library.path, backup)
     import_path(library, SEEDS[1], today=TODAY)
     open_index(library)
     library.close()
-    shutil.copy(backup, library.path)  # the library restored from an older copy
+    _copy_library(backup, library.path)  # the library restored from an older copy
     restored = Library(library.path)
     with pytest.raises(CacheRefused, match="newer than the library"):
         load(restored)
