@@ -787,10 +787,12 @@ class Library:
             raise AmbiguousIdError(f"the id {ident!r} matches several papers: {names}")
         return int(rows[0]["pid"])
 
-    def all_pids(self, unread: bool = False, bookmarked: bool = False) -> list[int]:
-        """Papers newest first, optionally only unread or bookmarked ones.
+    def all_pids(self, unread: bool = False, bookmarked: bool = False,
+                 limit: int | None = None) -> list[int]:
+        """Papers newest first, optionally only unread or bookmarked ones (the first ``limit``).
 
-        This is what a list shows before the search index is ready, so it is one indexed scan.
+        This is what a list shows before the search index is ready, so it is one indexed scan
+        (with a limit, a screenful is read in milliseconds whatever the library's size).
         """
         where = []
         if unread:
@@ -800,7 +802,8 @@ class Library:
         rows = self._read(
             "SELECT p.pid FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
             + (f"WHERE {' AND '.join(where)} " if where else "")
-            + "ORDER BY p.published IS NULL, p.published DESC, p.added DESC, p.pid")
+            + "ORDER BY p.published IS NULL, p.published DESC, p.added DESC, p.pid"
+            + (f" LIMIT {int(limit)}" if limit is not None else ""))
         return [int(row[0]) for row in rows]
 
     def index_rows(self, since_rev: int = 0, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:

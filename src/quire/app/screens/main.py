@@ -53,6 +53,7 @@ NARROW = 100
 WIDE = 150
 MIN_SIZE = (60, 12)
 DETAIL_DELAY = 0.03
+FIRST_ROWS = 200  # rows read for the first paint, before the whole list
 EXTERNAL_CHECK = 2.0  # seconds between looks for changes made by other quire processes
 
 
@@ -167,10 +168,21 @@ class MainScreen(Screen[None]):
             self._show_welcome()
             return
         view = self.views[self.view_index]
-        pids = library.all_pids(unread=view.query == "is:unread",
-                                bookmarked=view.query == "is:bookmarked")
-        self._show_pids(pids)
-        self.query_one(SearchBar).status(f"{_count(pids)} · opening the search index…")
+        unread, bookmarked = view.query == "is:unread", view.query == "is:bookmarked"
+        # A screenful now (milliseconds at any size); the whole list from a worker, so a
+        # million papers never hold up the first rows.
+        self._show_pids(library.all_pids(unread=unread, bookmarked=bookmarked, limit=FIRST_ROWS))
+        self.query_one(SearchBar).status("opening the search index…")
+        self._load_first_list(unread, bookmarked)
+
+    @work(thread=True, exclusive=True, group="first-list")
+    def _load_first_list(self, unread: bool, bookmarked: bool) -> None:
+        pids = self.quire.library.all_pids(unread=unread, bookmarked=bookmarked)
+        self.app.call_from_thread(self._show_first_list, pids)
+
+    def _show_first_list(self, pids: list[int]) -> None:
+        if self.quire.index is None:  # else the index's result is already on screen
+            self.query_one(PaperList).show(pids, keep=self.query_one(PaperList).current_pid)
 
     def index_progress(self, done: int, total: int, reason: str = "") -> None:
         """The index is being built: say how far it got (and why, when a saved one was refused)."""
