@@ -236,12 +236,17 @@ def _read_npy(path: Path, entry: dict[str, Any]) -> npt.NDArray[Any]:
             if size != entry["bytes"]:
                 raise CacheRefused(f"{path.name} is {size} bytes, expected {entry['bytes']} "
                                    "(truncated or partly written)")
+            # Checked by reading, not through the mapping: only the pages queries touch later
+            # count towards the reader's memory.
+            crc = 0
+            while chunk := handle.read(CHUNK):
+                crc = zlib.crc32(chunk, crc)
+            if crc != entry["crc32"]:
+                raise CacheRefused(f"{path.name} does not match its checksum (corrupt)")
             # A private copy-on-write mapping: the index may change in memory, the file never.
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
     except OSError as error:
         raise CacheRefused(f"cannot read {path.name}: {error.strerror or error}") from None
-    if zlib.crc32(mapped) != entry["crc32"]:
-        raise CacheRefused(f"{path.name} does not match its checksum (corrupt)")
     try:
         head = io.BytesIO(mapped[:4096])
         version = np.lib.format.read_magic(head)
