@@ -285,9 +285,9 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
         # The plain list, newest first: one indexed scan of the library, no search index.
         from quire.search import SearchResult
 
-        pids = ctx.library.all_pids()
-        total = len(pids)
-        pids = pids[:limit] if limit else pids
+        pids = ctx.library.all_pids(limit=limit or None)
+        # The count is one more indexed scan; it never materialises the whole list.
+        total = ctx.library.count() if limit else len(pids)
         return SearchResult(parsed, pids, exact=len(pids), total=total)
     # Excluded words need the text too: an index without it would silently keep those papers.
     index = ctx.index if parsed.has_words or parsed.excluded else ctx.filter_index()

@@ -325,8 +325,9 @@ class SearchIndex:
                 self._title_rank = None
                 self._orders = {}
             if prepare:
-                # Worked out here, in the refresh worker, so no keystroke ever pays for them.
-                self.prepare_orders()
+                # The default order, worked out here in the refresh worker so the first list
+                # never waits for it; the others (a sort away) when first asked for.
+                self.ordered_slots("date")
             self.rev = rev
             self.unsaved += changed
         if changed > 1000:

@@ -30,6 +30,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -324,11 +325,14 @@ def _load(library: Library, folder: Path) -> SearchIndex:
         raise CacheRefused("the manifest lacks what it should hold") from None
     if rev > library.current_rev():
         raise CacheRefused("newer than the library (was the library restored from a backup?)")
-    arrays = {}
     for name, entry in entries.items():
         if not isinstance(entry, dict) or Path(str(entry.get("file"))).name != entry.get("file"):
             raise CacheRefused(f"bad manifest entry for {name}")
-        arrays[name] = _read_npy(path / str(entry["file"]), entry)
+    # zlib releases the GIL while it checksums: the files are checked side by side.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        mapped = {name: pool.submit(_read_npy, path / str(entry["file"]), entry)
+                  for name, entry in entries.items()}
+        arrays = {name: future.result() for name, future in mapped.items()}
     try:
         return SearchIndex.from_arrays(library, arrays, scalars)
     except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as error:
