@@ -229,21 +229,28 @@ def _collect(folder: Path) -> None:
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _read_npy(path: Path, entry: dict[str, Any]) -> npt.NDArray[Any]:
-    """Map one array file, after checking its size, checksum, dtype and shape."""
+def _check_file(path: Path, entry: dict[str, Any]) -> None:
+    """Check one array file's size and checksum (by reading it: only the pages queries touch
+    later count towards the reader's memory)."""
     try:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size != entry["bytes"]:
                 raise CacheRefused(f"{path.name} is {size} bytes, expected {entry['bytes']} "
                                    "(truncated or partly written)")
-            # Checked by reading, not through the mapping: only the pages queries touch later
-            # count towards the reader's memory.
             crc = 0
             while chunk := handle.read(CHUNK):
                 crc = zlib.crc32(chunk, crc)
-            if crc != entry["crc32"]:
-                raise CacheRefused(f"{path.name} does not match its checksum (corrupt)")
+    except OSError as error:
+        raise CacheRefused(f"cannot read {path.name}: {error.strerror or error}") from None
+    if crc != entry["crc32"]:
+        raise CacheRefused(f"{path.name} does not match its checksum (corrupt)")
+
+
+def _read_npy(path: Path, entry: dict[str, Any]) -> npt.NDArray[Any]:
+    """Map one checked array file, after checking its dtype and shape."""
+    try:
+        with open(path, "rb") as handle:
             # A private copy-on-write mapping: the index may change in memory, the file never.
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
     except OSError as error:
@@ -328,11 +335,14 @@ def _load(library: Library, folder: Path) -> SearchIndex:
     for name, entry in entries.items():
         if not isinstance(entry, dict) or Path(str(entry.get("file"))).name != entry.get("file"):
             raise CacheRefused(f"bad manifest entry for {name}")
-    # zlib releases the GIL while it checksums: the files are checked side by side.
+    # zlib releases the GIL while it checksums: the files are checked side by side. (Only the
+    # checksums: numpy parses headers with the ast module, which is not safe across threads.)
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        mapped = {name: pool.submit(_read_npy, path / str(entry["file"]), entry)
-                  for name, entry in entries.items()}
-        arrays = {name: future.result() for name, future in mapped.items()}
+        checks = [pool.submit(_check_file, path / str(entry["file"]), entry)
+                  for entry in entries.values()]
+        for check in checks:
+            check.result()
+    arrays = {name: _read_npy(path / str(entry["file"]), entry) for name, entry in entries.items()}
     try:
         return SearchIndex.from_arrays(library, arrays, scalars)
     except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as error:
