@@ -264,3 +264,61 @@ def test_dates_round_trip(library: Library) -> None:
 
 def test_fixtures_dir_exists() -> None:
     assert (FIXTURES / "arxiv.atom").exists()
+
+
+def _merge_state(library: Library) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(library.path)
+    try:
+        papers = conn.execute(
+            "SELECT pid, arxiv_id, short_id, title, doi, authors, published, upvotes FROM papers "
+            "ORDER BY pid").fetchall()
+        sources = conn.execute("SELECT pid, source, origin FROM paper_sources ORDER BY 1, 2, 3"
+                               ).fetchall()
+        notes = conn.execute("SELECT pid, note FROM annotations ORDER BY pid").fetchall()
+        return [*papers, *sources, *notes]
+    finally:
+        conn.close()
+
+
+def test_one_batch_merges_as_record_by_record(tmp_path: Path) -> None:
+    """What a batch keeps in memory (short ids known free, sources of new papers written at its
+    end, identity evidence of new rows) gives the library that one record at a time gives."""
+    records = [
+        PaperRecord(title="Shared Title", authors=["Ann Lee"], published=date(2020, 1, 1)),
+        PaperRecord(title="Shared Title", authors=["Bo Chen"], published=date(2021, 1, 1)),
+        PaperRecord(title="Shared title!", authors=["Ann Lee"], upvotes=4),
+        PaperRecord(title="Only A Title"),
+        PaperRecord(title="Only a title", arxiv_id="2401.00001", authors=["Cy Dee"]),
+        PaperRecord(title="By DOI", doi="10.1000/abc"),
+        PaperRecord(title="By DOI, renamed", doi="10.1000/ABC", upvotes=2),
+        PaperRecord(title="Twice", arxiv_id="2401.00002"),
+        PaperRecord(title="Twice", arxiv_id="2401.00002v2", upvotes=9),
+        PaperRecord(title="Existing Short Id", authors=["Yan Yu"]),
+        PaperRecord(title="existing short id", authors=["Xi Xu"]),
+        # A new paper found by DOI takes a new title, and absorbs a new title-only paper.
+        PaperRecord(title="Working title", doi="10.1000/fresh"),
+        PaperRecord(title="Final Title"),
+        PaperRecord(title="Final Title", doi="10.1000/fresh"),
+    ]
+    results = []
+    for one_by_one in (False, True):
+        with Library(tmp_path / f"lib{one_by_one}.sqlite3") as library:
+            # A paper whose short id a new title would take, and one absorbed by the batch.
+            put(library, PaperRecord(title="Existing short id", authors=["Zed Zee"]))
+            put(library, PaperRecord(title="Only a title"))
+            for paper in library.get_papers(library.all_pids()):
+                library.set_note(paper.pid, f"note on {paper.title}")
+            if one_by_one:
+                for record in records:
+                    put(library, record)
+            else:
+                put(library, *records)
+            results.append(_merge_state(library))
+    assert results[0] == results[1]
+    with Library(tmp_path / "libFalse.sqlite3") as library:
+        papers = library.get_papers(library.all_pids())
+    assert len(papers) == 9
+    assert len({p.short_id for p in papers}) == 9  # three "existing short id" papers, three ids
+    assert all(p.sources == ["test"] for p in papers)
+    absorbed = next(p for p in papers if p.arxiv_id == "2401.00001")
+    assert absorbed.annotation.note == "note on Only a title"

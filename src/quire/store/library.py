@@ -53,6 +53,8 @@ LIST_FIELDS = ("authors", "keywords", "categories")
 _BATCH = 1000
 _SQL_CHUNK = 500
 _READERS = 4  # read connections kept open for reuse
+# One encoder for every stored list: json.dumps with options builds a new encoder per call.
+_encode_list = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _now() -> str:
@@ -89,7 +91,7 @@ def record_columns(record: PaperRecord) -> dict[str, Any]:
     for name in LIST_FIELDS:
         items = getattr(record, name)
         if items:
-            values[name] = json.dumps(items, ensure_ascii=False)
+            values[name] = _encode_list(items)
     return values
 
 
@@ -106,6 +108,20 @@ class _Batch:
     by_key: dict[str, list[int]]
     by_doi: dict[str, int]
     evidence: dict[int, _Evidence] = field(default_factory=dict)  # per row, kept current
+    # Short ids of the batch's titles already taken in the library (looked up in one query).
+    free_checked: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)
+    inserted: set[int] = field(default_factory=set)  # papers this batch added
+    # Sources of papers this batch added, written together at the end of the batch (or before
+    # an absorb reads them). Not journalled: undoing the insert deletes them with the paper.
+    new_sources: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def flush_sources(self, conn: sqlite3.Connection) -> None:
+        """Write the queued sources of new papers."""
+        if self.new_sources:
+            conn.executemany("INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen)"
+                             " VALUES (?, ?, ?, ?)", self.new_sources)
+            self.new_sources.clear()
 
 
 @dataclass(frozen=True)
@@ -479,9 +495,10 @@ class Library:
             if not _alive(str(owner)):
                 self._undo_import(int(import_id))
 
-    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord]) -> _Batch:
+    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord],
+                    titles: list[str]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
-        keys = sorted({title_key(r.title) for r in batch})
+        keys = sorted(set(titles))
         dois = sorted({doi_key(r.doi) for r in batch if r.doi})
         rows: dict[int, dict[str, Any]] = {}
         for column, values in (("arxiv_id", ids), ("title_key", keys), ("lower(doi)", dois)):
@@ -494,12 +511,17 @@ class Library:
         state = _Batch(rows, {}, {}, {})
         for pid in sorted(rows):
             self._remember(state, rows[pid])
+        state.free_checked = {short_id_for(key) for key in keys if key}
+        for chunk in _chunks(sorted(state.free_checked)):
+            state.taken.update(r[0] for r in conn.execute(
+                f"SELECT short_id FROM papers WHERE short_id IN ({','.join('?' * len(chunk))})",
+                tuple(chunk)))
         return state
 
     @staticmethod
-    def _remember(state: _Batch, row: dict[str, Any]) -> None:
+    def _remember(state: _Batch, row: dict[str, Any], evidence: _Evidence | None = None) -> None:
         state.rows[row["pid"]] = row
-        state.evidence[row["pid"]] = _Evidence.of_row(row)
+        state.evidence[row["pid"]] = _Evidence.of_row(row) if evidence is None else evidence
         if row["arxiv_id"]:
             state.by_arxiv[row["arxiv_id"]] = row["pid"]
         if row.get("doi"):
@@ -509,12 +531,12 @@ class Library:
             pids.append(row["pid"])
 
     @staticmethod
-    def _identify(state: _Batch, record: PaperRecord, key: str) -> int | None:
+    def _identify(state: _Batch, record: PaperRecord, key: str, evidence: _Evidence
+                  ) -> int | None:
         """The paper this record describes: by arXiv id, then DOI, then title with no evidence
         against it (first author and year, venue, other ids); a bare title matches by title."""
         if record.arxiv_id and (pid := state.by_arxiv.get(record.arxiv_id)) is not None:
             return pid
-        evidence = _Evidence.of_record(record)
         if record.doi and (pid := state.by_doi.get(doi_key(record.doi))) is not None:
             row = state.rows[pid]
             if not (record.arxiv_id and row["arxiv_id"]):  # two arXiv ids are two papers
@@ -533,44 +555,52 @@ class Library:
         now: str,
         rev: int,
     ) -> None:
-        state = self._load_batch(conn, batch)
-        for record in batch:
-            key = title_key(record.title)
+        titles = [title_key(record.title) for record in batch]  # folded once: it is not cheap
+        state = self._load_batch(conn, batch, titles)
+        for record, key in zip(batch, titles, strict=True):
             if not key:
                 summary.skipped += 1
                 summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
                 continue
-            pid = self._identify(state, record, key)
+            evidence = _Evidence.of_record(record)
+            pid = self._identify(state, record, key, evidence)
             values = record_columns(record)
             values["title_key"] = key
             if record.arxiv_id:
                 values["arxiv_id"] = record.arxiv_id
             if pid is None:
-                row = self._insert(conn, values, key, now, rev)
+                row = self._insert(conn, state, values, key, now, rev)
                 summary.added += 1
                 if self._journal is not None:
                     self._journal.add("insert", row["pid"])
+                # A new row holds exactly the record's values, so its evidence is the record's.
+                self._remember(state, row, evidence)
+                state.inserted.add(row["pid"])
+                state.new_sources.append((row["pid"], source, summary.path, now))
+                continue
+            row = state.rows[pid]
+            old_key = row["title_key"]
+            changes = {k: v for k, v in values.items() if row.get(k) != v}
+            if changes and self._journal is not None:
+                self._journal.add("update", pid, {k: row.get(k) for k in changes})
+            if changes:
+                sets = ", ".join(f"{k}=?" for k in changes)
+                conn.execute(
+                    f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
+                    (*changes.values(), rev, pid),
+                )
+                row.update(changes)
+                summary.updated += 1
             else:
-                row = state.rows[pid]
-                old_key = row["title_key"]
-                changes = {k: v for k, v in values.items() if row.get(k) != v}
-                if changes and self._journal is not None:
-                    self._journal.add("update", pid, {k: row.get(k) for k in changes})
-                if changes:
-                    sets = ", ".join(f"{k}=?" for k in changes)
-                    conn.execute(
-                        f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
-                        (*changes.values(), rev, pid),
-                    )
-                    row.update(changes)
-                    summary.updated += 1
-                else:
-                    summary.unchanged += 1
-                if old_key != key and pid in state.by_key.get(old_key, []):
-                    state.by_key[old_key].remove(pid)
-                if record.arxiv_id or record.doi:
-                    self._absorb_same(conn, state, row, key, rev)
+                summary.unchanged += 1
+            if old_key != key and pid in state.by_key.get(old_key, []):
+                state.by_key[old_key].remove(pid)
+            if record.arxiv_id or record.doi:
+                self._absorb_same(conn, state, row, key, rev)
             self._remember(state, row)
+            if row["pid"] in state.inserted:
+                state.new_sources.append((row["pid"], source, summary.path, now))
+                continue
             added = conn.execute(
                 "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
                 "VALUES (?, ?, ?, ?)",
@@ -578,6 +608,7 @@ class Library:
             ).rowcount
             if added and self._journal is not None:
                 self._journal.add("source", row["pid"], [source, summary.path])
+        state.flush_sources(conn)
 
     def _absorb_same(self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any],
                      key: str, rev: int) -> None:
@@ -589,6 +620,7 @@ class Library:
             if other == row["pid"] or other_row["arxiv_id"]:
                 continue
             if evidence.conflicts(state.evidence[other]) is None:
+                state.flush_sources(conn)  # the absorb moves (and journals) the sources
                 self._absorb(conn, into=row["pid"], other=other, rev=rev)
                 state.by_key[key].remove(other)
                 state.rows.pop(other)
@@ -598,10 +630,14 @@ class Library:
 
     @staticmethod
     def _insert(
-        conn: sqlite3.Connection, values: dict[str, Any], key: str, now: str, rev: int
+        conn: sqlite3.Connection, state: _Batch, values: dict[str, Any], key: str, now: str,
+        rev: int
     ) -> dict[str, Any]:
-        values = {**values, "short_id": _free_short_id(conn, key, values), "added": now,
-                  "rev": rev}
+        short = short_id_for(key)
+        if short not in state.free_checked or short in state.taken:
+            short = _free_short_id(conn, key, values)  # not known free: ask the library
+        state.taken.add(short)
+        values = {**values, "short_id": short, "added": now, "rev": rev}
         columns = ", ".join(values)
         marks = ",".join("?" * len(values))
         cursor = conn.execute(
