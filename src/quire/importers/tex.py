@@ -30,7 +30,6 @@ _ESCAPES = {"%": "%", "&": "&", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}"
 _SYMBOL_ACCENTS = frozenset("'\"^`~=.")
 _LETTER_ACCENTS = frozenset(["c", "v", "u", "H", "k", "r", "d", "b", "t", "G", "U"])
 _DOTLESS = {"ı": "i", "ȷ": "j"}
-_SPECIAL = re.compile(r"[\\$]")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _MAX_DEPTH = 24
 _BIBTEX_MARKUP = ("\\", "{", "}", "~", "$", "--", "``", "''")
@@ -167,12 +166,19 @@ class _Scan:
         text = self.text
         out: list[str] = []
         pos = start
+        # The next backslash and the next "$", each found by str.find (in C) and looked for
+        # again only once passed: a regex search from every macro rescanned plain text.
+        slash = text.find("\\", pos, end)
+        dollar = text.find("$", pos, end)
         while pos < end:
-            found = _SPECIAL.search(text, pos, end)
-            if found is None:
+            if 0 <= slash < pos:
+                slash = text.find("\\", pos, end)
+            if 0 <= dollar < pos:
+                dollar = text.find("$", pos, end)
+            if slash < 0 and dollar < 0:
                 out.append(self.plain(pos, end))
                 break
-            i = found.start()
+            i = dollar if slash < 0 or 0 <= dollar < slash else slash
             out.append(self.plain(pos, i))
             pos = self._math(i, end, out) if text[i] == "$" else self._macro(i, end, depth, out)
         return "".join(out)
