@@ -87,6 +87,18 @@ def load_json(text: str | bytes) -> Any:
         raise ValueError(f"not valid JSON ({str(error).split(';')[0]})") from None
 
 
+def _has_surrogate(text: str) -> bool:
+    """Does ``text`` hold a lone surrogate? (UTF-8 refuses only those; encoding is faster than a
+    regex search over a long abstract.)"""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def check_record(record: PaperRecord) -> PaperRecord | str:
     """The record with lone surrogates replaced, or why it breaks the input limits.
 
@@ -104,7 +116,7 @@ def check_record(record: PaperRecord) -> PaperRecord | str:
             if len(value) > limit:
                 return f"{name}: longer than {limit:,} characters ({len(value):,})"
             total += len(value)
-            if not value.isascii() and _SURROGATES.search(value):
+            if _has_surrogate(value):
                 changes[name] = _SURROGATES.sub("\ufffd", value)
         elif isinstance(value, list):
             if len(value) > MAX_LIST_ITEMS:
@@ -113,8 +125,7 @@ def check_record(record: PaperRecord) -> PaperRecord | str:
             if lengths and max(lengths) > MAX_OTHER_FIELD_CHARS:
                 return f"{name}: an item is longer than {MAX_OTHER_FIELD_CHARS:,} characters"
             total += sum(lengths)
-            joined = "".join(value)
-            if not joined.isascii() and _SURROGATES.search(joined):
+            if _has_surrogate("".join(value)):
                 changes[name] = [_SURROGATES.sub("\ufffd", item) for item in value]
         elif isinstance(value, int) and not isinstance(value, bool) \
                 and not 0 <= value <= MAX_COUNT:
