@@ -26,6 +26,7 @@ from quire.models import ImportSummary, Paper
 from quire.safe_text import safe_text
 from quire.search.query import SORT_KEYS, parse_query
 from quire.store import Library
+from quire.views import similar_with_papers, with_order
 
 if TYPE_CHECKING:
     from quire.search import SearchIndex, SearchResult
@@ -271,15 +272,10 @@ def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
 
 def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
                limit: int = 0, correct: bool = True) -> SearchResult:
-    text = query
     if not sort and not parse_query(query).has_words and parse_query(query).sort is None:
         default = _config(ctx).default_sort  # the config's order for lists without words
         sort = default if default != "date" else None
-    if sort:
-        text += f" sort:{'-' if reverse else ''}{sort}"
-    elif reverse:
-        text += " sort:-" + ("relevance" if query.strip() else "date")
-    text = text.strip()
+    text = with_order(query, sort, reverse)
     parsed = parse_query(text)
     if not text:
         # The plain list, newest first: one indexed scan of the library, no search index.
@@ -413,18 +409,15 @@ def cmd_show(ctx: Context) -> int:
 
 
 def cmd_similar(ctx: Context) -> int:
-    from quire.search import similar_papers
-
     pid = ctx.resolve(ctx.args.id)
-    found = similar_papers(ctx.index, pid, limit=ctx.args.limit)
-    papers = {p.pid: p for p in ctx.library.get_papers([n.pid for n in found])}
+    found = similar_with_papers(ctx.index, ctx.library, pid, limit=ctx.args.limit)
     if ctx.args.json:
-        rows = [{**papers[n.pid].as_json(), "score": round(n.score, 4), "shared": n.shared}
-                for n in found]
+        rows = [{**paper.as_json(), "score": round(n.score, 4), "shared": n.shared}
+                for paper, n in found]
         ctx.print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        for n in found:
-            ctx.print(f"{_row(papers[n.pid])}\n{'':13}shares: {', '.join(n.shared)}")
+        for paper, n in found:
+            ctx.print(f"{_row(paper)}\n{'':13}shares: {', '.join(n.shared)}")
     return 0
 
 

@@ -24,7 +24,8 @@ FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "auth
                  "source", "id", "sort")
 IS_VALUES = ("bookmarked", "unread", "read", "tagged")
 HAS_VALUES = ("note", "tags", "abstract", "code")
-SORT_KEYS = ("relevance", "date", "upvotes", "title", "added")
+# In the order the reader's sort key cycles through them.
+SORT_KEYS = ("date", "upvotes", "title", "added", "relevance")
 MAX_NUMBER = 10**12  # larger numbers in filters are refused with a message, not an overflow
 _COMPARE = re.compile(r"^(>=|<=|>|<|=)?(\S+)$")
 
@@ -65,6 +66,12 @@ class Query:
     def has_words(self) -> bool:
         """Whether any word or phrase is required (else the query only filters)."""
         return bool(self.clauses)
+
+    @property
+    def order(self) -> str:
+        """The order the results come in: ``sort:`` if given, else relevance with words and
+        newest first without (the one place this rule lives)."""
+        return self.sort or ("relevance" if self.has_words else "date")
 
     @property
     def positive_terms(self) -> list[str]:

@@ -1,0 +1,111 @@
+"""Views and the query text they run, shared by the reader and the command line.
+
+Owns: the built-in views (Inbox, All, Bookmarked, For you), one view per tag, the user's saved
+searches and which key opens which; how a view's query, the words typed and a chosen order
+become one query string; running a view on the search index (For you and similar lists
+included); and the papers similar to one paper, joined with their titles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from quire.config import SavedView
+from quire.models import Paper
+from quire.search.query import parse_query
+from quire.store import Library
+
+if TYPE_CHECKING:
+    from quire.search import Neighbour, SearchIndex, SearchResult
+
+FOR_YOU_LIMIT = 200
+SIMILAR_VIEW_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class View:
+    """A named list of papers: a query, or one of the special lists."""
+
+    name: str
+    query: str = ""
+    special: str | None = None  # "for-you" or "similar"
+    count: int | None = None
+    key: str | None = None  # a saved view's own key (1-9)
+
+    @property
+    def slug(self) -> str:
+        """The name as ``default_view`` spells it: ``For you`` → ``for-you``."""
+        return self.name.casefold().replace(" ", "-")
+
+
+def build_views(library: Library, saved: Sequence[SavedView]) -> list[View]:
+    """Inbox, All, Bookmarked, For you, one view per tag (with its count), the saved searches."""
+    views = [View("Inbox", "is:unread"), View("All", ""),
+             View("Bookmarked", "is:bookmarked"), View("For you", special="for-you")]
+    views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in library.tag_counts()]
+    views += [View(v.name, v.query, key=v.key) for v in saved]
+    return views
+
+
+def view_keys(views: Sequence[View]) -> list[str | None]:
+    """The key that opens each view: a saved view's own key, else its position (1-9) unless a
+    saved view claimed that key."""
+    claimed = {v.key for v in views if v.key}
+    return [view.key or (str(number) if number <= 9 and str(number) not in claimed else None)
+            for number, view in enumerate(views, start=1)]
+
+
+def view_for_key(views: Sequence[View], key: str) -> int | None:
+    """Which view ``key`` (``"1"``…``"9"``) opens, if any."""
+    keys = view_keys(views)
+    return keys.index(key) if key in keys else None
+
+
+def with_order(text: str, sort: str | None = None, reverse: bool = False) -> str:
+    """``text`` with ``sort:KEY`` appended when an order was chosen (reversing the natural
+    order — relevance with words, else date — when only ``reverse`` is asked for)."""
+    text = text.strip()
+    if not sort and not reverse:
+        return text
+    key = sort or parse_query(text).order
+    return f"{text} sort:{'-' if reverse else ''}{key}".strip()
+
+
+def view_query(view: View, typed: str, sort: str | None = None, reverse: bool = False) -> str:
+    """The query a view runs with the words typed in the search bar and the chosen order."""
+    return with_order(f"{view.query} {typed}", sort, reverse)
+
+
+def run_view(index: SearchIndex, view: View, text: str,
+             similar_to: int | None = None) -> SearchResult:
+    """The papers of ``view`` for query ``text`` (For you and similar lists have their own)."""
+    from quire.search import SearchResult, for_you, similar_papers
+
+    query = parse_query(text)
+    if view.special == "for-you":
+        found = for_you(index, limit=FOR_YOU_LIMIT)
+        result = SearchResult(query, [n.pid for n in found], exact=len(found))
+        result.terms = {t for n in found for t in n.shared}
+        return result
+    if view.special == "similar" and similar_to is not None:
+        found = similar_papers(index, similar_to, limit=SIMILAR_VIEW_LIMIT)
+        pids = [similar_to, *[n.pid for n in found]]
+        return SearchResult(query, pids, exact=len(pids))
+    return index.search(query)
+
+
+def similar_with_papers(index: SearchIndex, library: Library, pid: int,
+                        limit: int) -> list[tuple[Paper, Neighbour]]:
+    """The papers most like ``pid``, each with its neighbour record (score, shared terms)."""
+    from quire.search import similar_papers
+
+    found = similar_papers(index, pid, limit=limit)
+    papers = {p.pid: p for p in library.get_papers([n.pid for n in found])}
+    return [(papers[n.pid], n) for n in found if n.pid in papers]
+
+
+def count_label(pids: Sequence[int]) -> str:
+    """``1 paper``, ``3 papers``."""
+    return "1 paper" if len(pids) == 1 else f"{len(pids)} papers"
