@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.worker import WorkerCancelled, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerState
 
 from conftest import SEEDS, TODAY
 from quire.app import make_app
@@ -100,15 +100,22 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str
         await pilot.pause()
 
 
+def _working(app: App[Any]) -> list[Worker[Any]]:
+    """Running workers, except those waiting on an open dialog (they end when it closes)."""
+    return [w for w in app.workers if not w.is_finished and w.group != "dialog"]
+
+
 async def _workers_done(app: App[Any]) -> None:
-    """Wait for every worker; a superseded (cancelled) one is not an error, a failed one is."""
-    with suppress(WorkerCancelled):
-        await app.workers.wait_for_complete()
+    """Wait for the workers; a superseded (cancelled) one is not an error, a failed one is."""
+    working = _working(app)
+    if working:
+        with suppress(WorkerCancelled):
+            await app.workers.wait_for_complete(working)
 
 
 def _busy(pilot: Pilot[Any]) -> list[str]:
     """What is still going on: running workers and a detail update waiting for its timer."""
-    busy = [f"worker {w.name!r}" for w in pilot.app.workers if not w.is_finished]
+    busy = [f"worker {w.name!r}" for w in _working(pilot.app)]
     main = next((s for s in pilot.app.screen_stack if isinstance(s, MainScreen)), None)
     if main is not None and main.detail_due:
         busy.append("detail update due")

@@ -82,9 +82,9 @@ class Annotator:
     def undo(self) -> Change | None:
         """Put back the annotations from before the last change; ``None`` if nothing to undo."""
         step = self.history.undo()
-        return Change(step.description, list(step.before)) if step else None
+        return Change(step.description, step.pids) if step else None
 
     def redo(self) -> Change | None:
         """Apply again the last undone change; ``None`` if nothing to redo."""
         step = self.history.redo()
-        return Change(step.description, list(step.before)) if step else None
+        return Change(step.description, step.pids) if step else None

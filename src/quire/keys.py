@@ -86,6 +86,11 @@ def binding_ids() -> list[str]:
     return [c.id for c in COMMANDS] + [f"view-{k}" for k in VIEW_KEYS]
 
 
+def keys_of(command_id: str, keymap: Mapping[str, str]) -> str:
+    """The keys of a command as the user has mapped them (comma-separated)."""
+    return keymap.get(command_id) or next(c.keys for c in COMMANDS if c.id == command_id)
+
+
 def default_keys() -> dict[str, str]:
     """Binding id -> its default keys (comma-separated)."""
     keys = {c.id: c.keys for c in COMMANDS}

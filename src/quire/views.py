@@ -40,11 +40,14 @@ class View:
         return self.name.casefold().replace(" ", "-")
 
 
-def build_views(library: Library, saved: Sequence[SavedView]) -> list[View]:
-    """Inbox, All, Bookmarked, For you, one view per tag (with its count), the saved searches."""
+def build_views(library: Library | None, saved: Sequence[SavedView]) -> list[View]:
+    """Inbox, All, Bookmarked, For you, one view per tag (with its count), the saved searches.
+
+    ``library`` is None when it cannot be read: the views are listed without tag views."""
     views = [View("Inbox", "is:unread"), View("All", ""),
              View("Bookmarked", "is:bookmarked"), View("For you", special="for-you")]
-    views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in library.tag_counts()]
+    tags = library.tag_counts() if library is not None else []
+    views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in tags]
     views += [View(v.name, v.query, key=v.key) for v in saved]
     return views
 
@@ -78,9 +81,10 @@ def view_query(view: View, typed: str, sort: str | None = None, reverse: bool = 
     return with_order(f"{view.query} {typed}", sort, reverse)
 
 
-def run_view(index: SearchIndex, view: View, text: str,
-             similar_to: int | None = None) -> SearchResult:
-    """The papers of ``view`` for query ``text`` (For you and similar lists have their own)."""
+def run_view(index: SearchIndex, view: View, text: str, similar_to: int | None = None,
+             correct: bool = True) -> SearchResult:
+    """The papers of ``view`` for query ``text`` (For you and similar lists have their own);
+    ``correct`` reads misspelt words as the nearest words the library holds."""
     from quire.search import SearchResult, for_you, similar_papers
 
     query = parse_query(text)
@@ -93,7 +97,7 @@ def run_view(index: SearchIndex, view: View, text: str,
         found = similar_papers(index, similar_to, limit=SIMILAR_VIEW_LIMIT)
         pids = [similar_to, *[n.pid for n in found]]
         return SearchResult(query, pids, exact=len(pids))
-    return index.search(query)
+    return index.search(query, correct=correct)
 
 
 def similar_with_papers(index: SearchIndex, library: Library, pid: int,

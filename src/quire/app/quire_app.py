@@ -1,4 +1,9 @@
-"""The Textual application: themes, keymap, the library, and the search index built in a worker."""
+"""The Textual application: themes, keymap, the session, and the search index built in a worker.
+
+Owns start-up (theme registration and problems, the welcome notice), building the index off the
+UI thread and handing it to the main screen, saving the theme to the config file, and opening
+links. It imports its screens; no screen imports it (they get a ``Session``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -17,13 +22,15 @@ from textual.worker import WorkerFailed
 from quire import locations
 from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
+from quire.app.screens.main import MainScreen
+from quire.app.screens.theme_picker import ThemePicker
+from quire.app.session import Session
 from quire.app.themes import contrast_problems, load_themes
 from quire.browser import browser_command
 from quire.config import Config, update_config_file
 from quire.errors import QuireError, log_unexpected
 from quire.safe_text import safe_text
-from quire.store import Library, StoreError
-from quire.undo import UndoStack
+from quire.store import Library
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,17 +55,20 @@ class QuireApp(App[int]):
     def __init__(self, config: Config, library: Library, config_path: Path,
                  sample_imported: int = 0) -> None:
         super().__init__()
+        self.session = Session(config, config_path, library)
         self.config = config
         self.library = library
         self.config_path = config_path
-        self.undo_stack = UndoStack(library)
-        self.index: SearchIndex | None = None
         self.sample_imported = sample_imported
         self._theme_ready = False
-        self.previewing_theme = False
         self.theme_problems: list[str] = []
         self.crashes: list[BaseException] = []  # unexpected errors reported (tests look here)
         self._register_themes()
+
+    @property
+    def index(self) -> SearchIndex | None:
+        """The search index, once built."""
+        return self.session.index
 
     def _register_themes(self) -> None:
         themes, problems = load_themes(locations.builtin_themes_dir(),
@@ -77,8 +87,6 @@ class QuireApp(App[int]):
 
     def on_mount(self) -> None:
         """Show the main screen, report theme problems once, start indexing."""
-        from quire.app.screens.main import MainScreen
-
         self.set_keymap(self.config.keymap)
         self._theme_ready = True
         if self.theme_problems:
@@ -88,7 +96,7 @@ class QuireApp(App[int]):
             self.notify(f"Your library was empty, so quire imported its sample library "
                         f"({self.sample_imported} papers from Hugging Face Daily Papers). "
                         "Press i to import your own.", title="Welcome", timeout=10)
-        self.push_screen(MainScreen())
+        self.push_screen(MainScreen(self.session))
         # After the first paint: the build's thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.build_index)
 
@@ -141,30 +149,32 @@ class QuireApp(App[int]):
 
     def on_quire_app_index_progress(self, message: QuireApp.IndexProgress) -> None:
         """Show indexing progress in the main screen's status line."""
-        from quire.app.screens.main import MainScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.index_progress(message.done, message.total, message.reason)
 
     def _index_ready(self, index: SearchIndex) -> None:
         index.default_sort = self.config.default_sort
-        self.index = index
+        self.session.index = index
         # The index's many long-lived objects need never be scanned by the cyclic GC again;
         # otherwise its full collections show up as pauses while paging.
         gc.collect()
         gc.freeze()
-        from quire.app.screens.main import MainScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.index_ready()
 
     def watch_theme(self, theme: str) -> None:
         """Save the chosen theme to the config file (not at start-up, not while previewing)."""
-        if not self._theme_ready or self.previewing_theme or theme == self.config.theme:
+        if not self._theme_ready or theme == self.config.theme:
             return
+        if isinstance(self.screen, ThemePicker):
+            return  # only a preview; the pick is saved when the picker closes
         self.save_theme(theme)
+
+    @on(MainScreen.ThemePicked)
+    def _theme_picked(self, event: MainScreen.ThemePicked) -> None:
+        self.save_theme(event.theme)
 
     def save_theme(self, theme: str) -> None:
         """Write the theme into the config file, keeping the user's other settings."""
@@ -201,6 +211,15 @@ class QuireApp(App[int]):
             return False
         return True
 
+    @on(MainScreen.OpenLink)
+    def _open_link(self, event: MainScreen.OpenLink) -> None:
+        if self.open_link(event.url):
+            self.notify(f"Opening {event.url}")
+
+    @on(MainScreen.Problem)
+    def _problem(self, event: MainScreen.Problem) -> None:
+        self.report_error(event.error)
+
     # -- the error boundary ------------------------------------------------------------------
 
     def report_error(self, error: BaseException, where: str = "") -> None:
@@ -231,8 +250,3 @@ class QuireApp(App[int]):
         except Exception as error:  # the boundary: everything is reported, nothing escapes
             self.report_error(error, f"running {action!r}")
             return True
-
-    def save_failed(self, error: StoreError) -> None:
-        """Tell the user a change was not saved (the screen stays as it was)."""
-        self.notify(f"Not saved: {error}", title="Library not writable", severity="error",
-                    timeout=10)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -19,9 +19,10 @@ from quire.sync import Progress, SyncBusy, SyncResult, SystemClock, run_sync
 from quire.sync.feeds import polite_fetcher
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.screen import Screen
 
-    from quire.app.quire_app import QuireApp
+    from quire.app.session import Session
 
 GROUP = "sync"
 
@@ -91,25 +92,26 @@ class _WorkerClock(SystemClock):
             time.sleep(min(0.1, left))
 
 
-def sync_running(app: QuireApp) -> bool:
+def sync_running(app: App[Any]) -> bool:
     """Whether this reader is already syncing."""
     return any(w.group == GROUP and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
                for w in app.workers)
 
 
-def start_sync(screen: Screen[None], app: QuireApp) -> bool:
+def start_sync(screen: Screen[None], session: Session) -> bool:
     """Start a sync of every configured feed in a thread worker; ``False`` if one is running."""
+    app = screen.app
     if sync_running(app):
         app.notify("A sync is already running", title="Sync", severity="warning", markup=False)
         return False
-    if not app.config.feeds:
+    if not session.config.feeds:
         app.notify("No feeds configured: add a [[feeds]] table to the config "
                    "(see config.example.toml)", title="Sync", severity="warning", markup=False)
         return False
 
     def work() -> None:
         worker: Worker[None] = get_current_worker()
-        library, config = app.library, app.config
+        library, config = session.library, session.config
 
         def progress(step: Progress) -> None:
             if worker.is_cancelled:
@@ -132,7 +134,7 @@ def start_sync(screen: Screen[None], app: QuireApp) -> bool:
             screen.post_message(SyncDone(None, f"The sync failed unexpectedly ({type(error).__name__}); "
                                                f"details are in {log}"))
             return
-        index = app.index
+        index = session.index
         if index is not None and result.new_pids:
             index.refresh()  # here, off the UI thread: the Inbox then shows the new papers at once
         screen.post_message(SyncDone(result))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from quire.keys import COMMANDS, VIEW_KEYS, Command, binding_ids
+from quire.keys import COMMANDS, VIEW_KEYS, Command, binding_ids, keys_of
 
-__all__ = ["COMMANDS", "VIEW_KEYS", "Command", "app_bindings", "binding_ids", "screen_bindings"]
+__all__ = ["COMMANDS", "VIEW_KEYS", "Command", "app_bindings", "binding_ids", "keys_of",
+           "screen_bindings"]
 
 
 def screen_bindings() -> list[BindingType]:
@@ -28,4 +29,3 @@ def app_bindings() -> list[BindingType]:
     """Bindings that work on every screen (quit)."""
     return [Binding(c.keys, c.action, c.label, show=c.footer, id=c.id, tooltip=c.help)
             for c in COMMANDS if c.action == "quit"]
-

@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from quire.app.screens.modal import Dialog
 from quire.safe_text import safe_text
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Dialog[bool]):
     """Ask one question; the answer is ``True`` for yes."""
 
     BINDINGS = [
@@ -21,9 +21,7 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
     ]
     DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 70; height: auto; padding: 1 2; background: $panel;
-                               border: thick $warning; }
+    ConfirmDialog > #confirm-box { width: 70; height: auto; border: thick $warning; }
     ConfirmDialog Horizontal { height: auto; margin: 1 0 0 0; }
     ConfirmDialog Button { margin: 0 2 0 0; }
     """
@@ -36,7 +34,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         """The question (plain text: it may name a file) and two buttons."""
-        with Vertical():
+        with Vertical(id="confirm-box"):
             yield Label(Text(safe_text(self.question, multiline=True)), id="confirm-question")
             with Horizontal():
                 yield Button(f"{self.yes} (y)", variant="warning", id="confirm-yes")
@@ -54,3 +52,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """A key answers."""
         self.dismiss(yes)
+
+    def action_cancel(self) -> None:
+        """Escape says no."""
+        self.dismiss(False)

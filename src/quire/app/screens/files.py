@@ -1,40 +1,46 @@
-"""Dialogs that ask for a file: export the current view, import a file or folder."""
+"""Dialogs that ask for a file: export the current view, import a file or folder.
+
+Owns the export dialog, which asks before overwriting a file, writes it in its own worker and
+says how it went, and the import dialog, which only asks for the path (the import itself runs
+in ``ImportProgress`` on the main screen, so reading can go on while it does).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
+from quire.app.screens.confirm import ConfirmDialog
+from quire.app.screens.modal import Dialog
+from quire.errors import QuireError
 from quire.export import EXPORT_FORMATS, SUFFIXES
+from quire.export.writing import ExportExistsError, export_target, write_export
+from quire.store import Library, StoreError
 
 
-class ExportDialog(ModalScreen[tuple[str, Path] | None]):
-    """Choose a format and a file; Enter exports."""
+class ExportDialog(Dialog[Path | None]):
+    """Choose a format and a file; Enter exports (dismisses with the file written)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export-cancel")]
     DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 70; height: auto; padding: 1 2; background: $panel;
-                              border: thick $primary; }
+    ExportDialog > Vertical { width: 70; height: auto; }
     ExportDialog RadioSet { layout: horizontal; width: 100%; }
     """
 
-    def __init__(self, count: int, folder: Path) -> None:
+    def __init__(self, pids: list[int], library: Library, folder: Path) -> None:
         super().__init__()
-        self.count = count
+        self.pids = pids
+        self.library = library
         self.folder = folder
         self.fmt = "bibtex"
 
     def compose(self) -> ComposeResult:
         """Format buttons and the file input."""
         with Vertical():
-            yield Label(f"Export {self.count} paper(s) of this view")
+            yield Label(f"Export {len(self.pids)} paper(s) of this view")
             with RadioSet(id="export-format"):
                 for fmt in EXPORT_FORMATS:
                     yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
@@ -54,23 +60,49 @@ class ExportDialog(ModalScreen[tuple[str, Path] | None]):
 
     @on(Input.Submitted)
     def done(self, event: Input.Submitted) -> None:
-        """Export to the file typed."""
+        """Export to the file typed (asking first if it exists)."""
         if event.value.strip():
-            self.dismiss((self.fmt, Path(event.value.strip()).expanduser()))
+            self._confirm_and_export(self.fmt, Path(event.value.strip()).expanduser())
 
-    def action_cancel(self) -> None:
-        """Close without exporting."""
-        self.dismiss(None)
+    @work(group="dialog")
+    async def _confirm_and_export(self, fmt: str, path: Path) -> None:
+        overwrite = export_target(path).exists()
+        if overwrite:
+            question = ConfirmDialog(f"{path} exists. Overwrite it?", yes="Overwrite",
+                                     no="Keep it")
+            if not await self.app.push_screen_wait(question):
+                self.dismiss(None)
+                return
+        self._export(fmt, path, overwrite)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, fmt: str, path: Path, overwrite: bool) -> None:
+        from quire.export import export_papers
+
+        try:
+            text = export_papers(self.library.get_papers(self.pids), fmt)
+            write_export(path, text, overwrite=overwrite)
+        except ExportExistsError:  # created while the dialog was open: still not overwritten
+            self.app.call_from_thread(self._finished, None, f"Export failed: {path} exists now; "
+                                      "nothing was overwritten")
+            return
+        except (QuireError, StoreError) as error:
+            self.app.call_from_thread(self._finished, None, f"Export failed: {error}")
+            return
+        self.app.call_from_thread(self._finished, path,
+                                  f"Exported {len(self.pids)} paper(s) to {path}")
+
+    def _finished(self, path: Path | None, message: str) -> None:
+        self.notify(message, severity="information" if path else "error")
+        if self.is_current:
+            self.dismiss(path)
 
 
-class ImportDialog(ModalScreen[Path | None]):
+class ImportDialog(Dialog[Path | None]):
     """Type a path to a file or folder; Enter imports it (format detected)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import-cancel")]
     DEFAULT_CSS = """
-    ImportDialog { align: center middle; }
-    ImportDialog > Vertical { width: 70; height: auto; padding: 1 2; background: $panel;
-                              border: thick $primary; }
+    ImportDialog > Vertical { width: 70; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
@@ -89,7 +121,3 @@ class ImportDialog(ModalScreen[Path | None]):
         """Import the path typed."""
         if event.value.strip():
             self.dismiss(Path(event.value.strip()).expanduser())
-
-    def action_cancel(self) -> None:
-        """Close without importing."""
-        self.dismiss(None)

@@ -7,10 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from quire.app.commands import COMMANDS
+from quire.app.screens.modal import Dialog
 
 QUERY_LANGUAGE = """\
 Query language
@@ -38,14 +38,12 @@ def key_label(keys: str) -> str:
     return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
-class HelpScreen(ModalScreen[None]):
-    """Every key (as remapped), and the query language."""
+class HelpScreen(Dialog[None]):
+    """Every key (as remapped), and the query language; Escape, ? or q closes it."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+    BINDINGS = [Binding("question_mark,q", "cancel", "Close", id="help-close")]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; max-width: 95%; height: 90%; padding: 1 2;
-                                  background: $panel; border: thick $primary; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 95%; height: 90%; }
     """
 
     def __init__(self, keys: dict[str, str]) -> None:
@@ -72,7 +70,3 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("quire keys", style="bold"))
             yield Static(table)
             yield Static(Text("\n" + QUERY_LANGUAGE))
-
-    def action_close(self) -> None:
-        """Back to the papers."""
-        self.dismiss(None)

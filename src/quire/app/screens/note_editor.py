@@ -6,23 +6,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from quire.app.screens.modal import Dialog
 from quire.safe_text import safe_text
 
 
-class NoteEditor(ModalScreen[str | None]):
+class NoteEditor(Dialog[str | None]):
     """ctrl+s saves; Escape closes, asking first whether to throw away what was typed."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="note-save"),
-        Binding("escape", "cancel", "Cancel", id="note-cancel"),
-    ]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="note-save")]
     DEFAULT_CSS = """
-    NoteEditor { align: center middle; }
-    NoteEditor > Vertical { width: 80%; max-width: 100; height: 70%; padding: 1 2;
-                            background: $panel; border: thick $primary; }
+    NoteEditor > Vertical { width: 80%; max-width: 100; height: 70%; }
     NoteEditor TextArea { height: 1fr; }
     NoteEditor #note-help { color: $foreground 60%; }
     """

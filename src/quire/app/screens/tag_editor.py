@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
+from quire.app.screens.modal import Dialog
 from quire.safe_text import safe_text
 
 
@@ -55,14 +54,11 @@ def parse_tag_input(text: str) -> TagChange:
     return TagChange(add, remove)
 
 
-class TagEditor(ModalScreen[TagChange | None]):
+class TagEditor(Dialog[TagChange | None]):
     """Type tags to add, -tag to remove; Tab completes; Enter applies; Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tag-editor-cancel")]
     DEFAULT_CSS = """
-    TagEditor { align: center middle; }
-    TagEditor > Vertical { width: 70; height: auto; padding: 1 2; background: $panel;
-                           border: thick $primary; }
+    TagEditor > Vertical { width: 70; height: auto; }
     TagEditor #tags-current { color: $secondary; margin: 0 0 1 0; }
     TagEditor #tags-help { color: $foreground 60%; }
     """
@@ -96,7 +92,3 @@ class TagEditor(ModalScreen[TagChange | None]):
         """Return the change."""
         change = parse_tag_input(event.value)
         self.dismiss(change if change.add or change.remove else None)
-
-    def action_cancel(self) -> None:
-        """Close without changing anything."""
-        self.dismiss(None)

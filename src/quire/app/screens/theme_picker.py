@@ -1,34 +1,25 @@
-"""Pick a theme: moving through the list previews it, Enter keeps it, Escape goes back."""
+"""Pick a theme: moving through the list previews it, Enter keeps it, Escape goes back.
+
+Owns the preview: it sets the app's theme as the highlight moves and puts the original back on
+Escape. It dismisses with the theme picked (or ``None``); saving it is the app's business.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-if TYPE_CHECKING:
-    from quire.app.quire_app import QuireApp
+from quire.app.screens.modal import Dialog
 
 
-class ThemePicker(ModalScreen[str | None]):
+class ThemePicker(Dialog[str | None]):
     """Every registered theme, quire's first."""
 
-    @property
-    def quire(self) -> QuireApp:
-        """The app, typed."""
-        return cast("QuireApp", self.app)
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="theme-cancel")]
     DEFAULT_CSS = """
-    ThemePicker { align: center middle; }
-    ThemePicker > Vertical { width: 50; height: 24; padding: 1 2; background: $panel;
-                             border: thick $primary; }
+    ThemePicker > Vertical { width: 50; height: 24; }
     ThemePicker OptionList { height: 1fr; }
     """
 
@@ -46,7 +37,6 @@ class ThemePicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         """Start on the current theme; moving through the list only previews."""
-        self.quire.previewing_theme = True
         options = self.query_one(OptionList)
         if self.original in self.names:
             options.highlighted = self.names.index(self.original)
@@ -58,15 +48,12 @@ class ThemePicker(ModalScreen[str | None]):
             self.app.theme = event.option.id
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        """Keep the theme (and save it)."""
-        self.quire.previewing_theme = False
+        """Keep the theme."""
         if event.option.id:
             self.app.theme = event.option.id
-            self.quire.save_theme(event.option.id)
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
-        """Back to the theme in use before, saving nothing."""
+        """Back to the theme in use before."""
         self.app.theme = self.original
-        self.quire.previewing_theme = False
         self.dismiss(None)

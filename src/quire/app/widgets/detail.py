@@ -1,17 +1,32 @@
-"""The detail pane: the whole paper, its note, and the papers most like it."""
+"""The detail pane: the whole paper, its note, and the papers most like it.
+
+Owns showing one paper (search terms highlighted), and finding its similar papers and why it
+ranked (``w``), each in its own worker on the search index; choosing a similar paper posts
+``SimilarChosen``.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from quire.app.session import Session
 from quire.models import Paper
 from quire.safe_text import safe_text
 from quire.search.tokenizer import highlight_spans
+from quire.views import similar_with_papers
+
+if TYPE_CHECKING:
+    from quire.search import SearchResult
+
+SIMILAR_LIMIT = 5
 
 
 def plain(text: str, multiline: bool = False) -> Text:
@@ -52,6 +67,12 @@ class DetailPane(VerticalScroll, can_focus=False):
             super().__init__()
             self.pid = pid
 
+    def __init__(self, session: Session, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.session = session
+        self.pid: int | None = None  # the paper shown
+        self._explaining: int | None = None  # the paper whose ranking is being explained
+
     def compose(self) -> ComposeResult:
         """The parts of the pane."""
         yield Static(id="detail-title")
@@ -63,11 +84,30 @@ class DetailPane(VerticalScroll, can_focus=False):
         yield Label("Similar papers", id="detail-similar-label")
         yield OptionList(id="detail-similar")
 
-    def show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
-             date_format: str) -> None:
-        """Show a paper (or nothing), repainting once for all its parts."""
+    def show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...]) -> None:
+        """Show a paper (or nothing), repainting once for all its parts; its similar papers
+        follow from a worker."""
+        self.pid = paper.pid if paper else None
+        self._explaining = None
         with self.app.batch_update():
-            self._show(paper, terms, prefixes, date_format)
+            self._show(paper, terms, prefixes, self.session.config.date_format)
+            self.show_similar([])
+            self.show_why(None)
+        if paper is not None and self.session.index is not None:
+            self._load_similar(paper.pid)
+
+    @work(thread=True, exclusive=True, group="similar")
+    def _load_similar(self, pid: int) -> None:
+        index = self.session.index
+        if index is None:
+            return
+        found = similar_with_papers(index, self.session.library, pid, SIMILAR_LIMIT)
+        items = [(paper.pid, paper.title, n.shared) for paper, n in found]
+        self.app.call_from_thread(self._similar_loaded, pid, items)
+
+    def _similar_loaded(self, pid: int, items: list[tuple[int, str, list[str]]]) -> None:
+        if self.pid == pid:  # still the paper shown
+            self.show_similar(items)
 
     def _show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
               date_format: str) -> None:
@@ -112,6 +152,29 @@ class DetailPane(VerticalScroll, can_focus=False):
         why = self.query_one("#detail-why", Static)
         why.update(Text("\n".join(lines or [])))
         why.set_class(lines is None, "-hidden")
+
+    def explain(self, pid: int, result: SearchResult | None) -> None:
+        """Say why paper ``pid`` ranked in ``result`` (worked out in a worker)."""
+        self._explaining = pid
+        self._load_explanation(pid, result)
+
+    @work(thread=True, exclusive=True, group="explain")
+    def _load_explanation(self, pid: int, result: SearchResult | None) -> None:
+        from quire.search.explain import explain
+
+        index = self.session.index
+        if index is None:
+            return
+        if result is None or not result.query.has_words:
+            lines = ["Why: search for some words first; this list is not ranked by them."]
+        else:
+            found = explain(index, result, self.session.library.get_papers([pid]))
+            lines = ["Why it ranked here:", *(found[0].lines() if found else [])]
+        self.app.call_from_thread(self._explained, pid, lines)
+
+    def _explained(self, pid: int, lines: list[str]) -> None:
+        if self._explaining == pid:  # still this paper, still explaining
+            self.show_why(lines)
 
     def show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
         """List the similar papers: (pid, title, shared terms)."""

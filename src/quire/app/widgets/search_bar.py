@@ -1,6 +1,9 @@
-"""The search bar: the query input and, under it, what is wrong with the query."""
+"""The search bar: the query input and, under it, what the result holds or what is wrong with
+the query."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -8,6 +11,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from quire.safe_text import safe_text
+from quire.views import count_label
+
+if TYPE_CHECKING:
+    from quire.search import SearchResult
 
 
 class SearchBar(Vertical):
@@ -39,3 +46,22 @@ class SearchBar(Vertical):
         # The status holds the query's words and view names: plain text, never markup.
         label.update(Text(safe_text(text)))
         label.set_class(error, "-error")
+
+    def result(self, result: SearchResult, view: str, as_typed: bool, as_typed_key: str) -> None:
+        """What a result holds (or what is wrong with its query): counts, corrections, view,
+        order."""
+        if result.errors:
+            self.status(" · ".join(result.errors), error=True)
+            return
+        partial = f" (+{result.partial} also relevant)" if result.partial else ""
+        if result.unlisted:
+            partial = f" (+{result.partial} also relevant, the best of " \
+                      f"{result.partial + result.unlisted:,})"
+        if result.corrections:
+            corrected = f"{result.correction_note}; {as_typed_key}: search as typed · "
+        elif as_typed:
+            corrected = f"searching as typed ({as_typed_key}: correct misspelt words) · "
+        else:
+            corrected = ""
+        self.status(f"{corrected}{count_label(result.pids[:result.exact])}{partial} · {view} · "
+                    f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}")

@@ -1,30 +1,23 @@
-"""The views sidebar: Inbox, All, Bookmarked, For you, each tag (a reading list), saved searches."""
+"""The views sidebar: Inbox, All, Bookmarked, For you, each tag (a reading list), saved searches.
+
+Owns showing the views (bound to the main screen's ``views`` and ``view_index``) with the key
+that opens each; choosing one posts ``Chosen``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from quire.safe_text import safe_text
-
-
-@dataclass(frozen=True)
-class View:
-    """A named list of papers: a query, or one of the special lists."""
-
-    name: str
-    query: str = ""
-    special: str | None = None  # "for-you" or "similar"
-    count: int | None = None
-    key: str | None = None
+from quire.views import View, view_keys
 
 
 class ViewsSidebar(OptionList):
-    """The views, numbered for the 1-9 keys (a saved view with a key shows its own)."""
+    """The views, each with the key (1-9) that opens it."""
 
     DEFAULT_CSS = """
     ViewsSidebar { width: 24; border: none; border-right: tall $panel; background: $surface; }
@@ -41,24 +34,32 @@ class ViewsSidebar(OptionList):
             super().__init__()
             self.index = index
 
-    def set_views(self, views: list[View], current: int) -> None:
-        """Show the views, marking the current one."""
+    views: reactive[list[View]] = reactive(list, always_update=True, init=False)
+    current: reactive[int] = reactive(0, init=False)
+
+    def watch_views(self) -> None:
+        """New views (a tag count changed, a similar view opened): list them again."""
+        self._list()
+
+    def watch_current(self) -> None:
+        """Another view is open: mark it."""
+        self._list()
+
+    def _list(self) -> None:
         self.clear_options()
         options = []
-        claimed = {v.key for v in views if v.key}
-        for number, view in enumerate(views, start=1):
-            # A saved view's own key wins over the position that would otherwise have it.
-            key = view.key or (str(number) if number <= 9 and str(number) not in claimed else " ")
+        for number, (view, key) in enumerate(zip(self.views, view_keys(self.views),
+                                                 strict=True)):
             label = Text()
-            label.append(f"{key} ")
+            label.append(f"{key or ' '} ")
             # Names come from tags and the config: appended as text, never parsed as markup.
-            label.append(safe_text(view.name), "bold" if number - 1 == current else "")
+            label.append(safe_text(view.name), "bold" if number == self.current else "")
             if view.count is not None:
                 label.append(f" {view.count}")
-            options.append(Option(label, id=str(number - 1)))
+            options.append(Option(label, id=str(number)))
         self.add_options(options)
-        if 0 <= current < len(options):
-            self.highlighted = current
+        if 0 <= self.current < len(options):
+            self.highlighted = self.current
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Open the chosen view."""

@@ -1,0 +1,98 @@
+"""The main screen's keys that reach outside the list: browser, citation, export, import,
+the sample library, theme and help.
+
+Owns asking for a file or a theme in a dialog (awaited in a worker), starting the import on the
+``ImportProgress`` bar, and the messages the app answers: ``OpenLink`` (it knows the browser
+command) and ``ThemePicked`` (it saves the config).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import work
+from textual.message import Message
+
+from quire import locations
+from quire.app.commands import COMMANDS
+from quire.app.screens.base import PaperScreen
+from quire.app.screens.files import ExportDialog, ImportDialog
+from quire.app.screens.help import HelpScreen
+from quire.app.screens.theme_picker import ThemePicker
+from quire.app.widgets.import_progress import ImportProgress
+from quire.app.widgets.paper_list import PaperList
+from quire.models import arxiv_url, search_url
+
+
+class LibraryActions(PaperScreen):
+    """Keys that open, copy, export, import or configure."""
+
+    @dataclass
+    class ThemePicked(Message):
+        """The user picked a theme in the picker (the app saves it)."""
+
+        theme: str
+
+    @dataclass
+    class OpenLink(Message):
+        """Open this link in the browser (the app knows how)."""
+
+        url: str
+
+    def action_open_browser(self) -> None:
+        """The arXiv page when the id is known, else a Hugging Face papers search."""
+        paper = self._current()
+        if paper is None:
+            return
+        # Only a validated id (Paper drops any other) becomes a URL, percent-encoded.
+        url = arxiv_url(paper.arxiv_id) if paper.arxiv_id else search_url(paper.title)
+        self.post_message(self.OpenLink(url))  # the app opens it and says so
+
+    def action_copy_citation(self) -> None:
+        """Copy the paper's BibTeX."""
+        paper = self._current()
+        if paper is None:
+            return
+        from quire.export import to_bibtex
+
+        self.app.copy_to_clipboard(to_bibtex([paper]))
+        self.notify(f"Copied BibTeX for {paper.title[:50]}")
+
+    def action_export(self) -> None:
+        """Export the current view to a file (the dialog writes it)."""
+        pids = list(self.query_one(PaperList).pids)
+        if not pids:
+            self.notify("Nothing to export in this view", severity="warning")
+            return
+        self.app.push_screen(ExportDialog(pids, self.session.library, Path.cwd()))
+
+    def action_import_file(self) -> None:
+        """Import a file or folder, with a progress bar."""
+        self._ask_import()
+
+    @work(group="dialog")
+    async def _ask_import(self) -> None:
+        path = await self.app.push_screen_wait(ImportDialog())
+        if path is not None:
+            self.query_one(ImportProgress).start([path])
+
+    def action_load_sample(self) -> None:
+        """Import the bundled sample library (offered by the welcome view)."""
+        self.query_one(ImportProgress).start(locations.sample_files())
+
+    def action_pick_theme(self) -> None:
+        """Pick a theme; the app saves it to the config file."""
+        self._ask_theme()
+
+    @work(group="dialog")
+    async def _ask_theme(self) -> None:
+        names = sorted(self.app.available_themes, key=lambda n: (not n.startswith("quire"), n))
+        picked = await self.app.push_screen_wait(ThemePicker(names, self.app.theme))
+        if picked is not None:
+            self.post_message(self.ThemePicked(picked))
+
+    def action_help(self) -> None:
+        """Every key (as the user has remapped them) and the query language."""
+        keymap = self.session.config.keymap
+        self.app.push_screen(HelpScreen({c.id: keymap.get(c.id, c.keys) for c in COMMANDS}))

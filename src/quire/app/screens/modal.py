@@ -1,0 +1,30 @@
+"""The base of every dialog: a panel centred over the papers; Escape cancels.
+
+Owns the shared shape of the modal screens (tag and note editors, import and export dialogs,
+the yes/no question, theme picker, help): the centring, the panel's look and the Escape binding that dismisses with
+``None``. Each dialog sets only its own size and contents.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+ResultType = TypeVar("ResultType")
+
+
+class Dialog(ModalScreen[ResultType]):
+    """A modal panel; Escape runs ``action_cancel`` (dismiss with ``None`` unless overridden)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical, Dialog > VerticalScroll { padding: 1 2; background: $panel;
+                                                 border: thick $primary; }
+    """
+
+    def action_cancel(self) -> None:
+        """Close, changing nothing."""
+        self.dismiss(None)
