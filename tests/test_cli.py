@@ -246,10 +246,12 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
 def test_newer_library_refused(tmp_path: Path) -> None:
     import sqlite3
 
+    from quire.store.schema import SCHEMA_VERSION
+
     data = tmp_path / "d"
     data.mkdir()
     conn = sqlite3.connect(data / "library.sqlite3")
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     run = Run("--data-dir", str(data), "list")
     assert run.code == 1 and "newer than this quire understands" in run.err

@@ -322,3 +322,28 @@ def test_one_batch_merges_as_record_by_record(tmp_path: Path) -> None:
     assert all(p.sources == ["test"] for p in papers)
     absorbed = next(p for p in papers if p.arxiv_id == "2401.00001")
     assert absorbed.annotation.note == "note on Only a title"
+
+
+def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from quire.search import SearchIndex
+    from quire.store import library as library_module
+
+    straight = Library(tmp_path / "straight.sqlite3")
+    for seed in SEEDS:
+        import_path(straight, seed, today=TODAY)
+    ticks = iter(range(10**6))
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    # As if every write happened a second after the one before (imports with pauses between).
+    monkeypatch.setattr(library_module, "_now",
+                        lambda: (start + timedelta(seconds=next(ticks))).isoformat())
+    paused = Library(tmp_path / "paused.sqlite3")
+    for seed in SEEDS:
+        import_path(paused, seed, today=TODAY)
+    assert straight.all_pids() == paused.all_pids()
+    first, second = SearchIndex.build(straight), SearchIndex.build(paused)
+    for sort in ("date", "upvotes", "title", "relevance"):
+        assert first.search(f"sort:{sort}").pids == second.search(f"sort:{sort}").pids, sort
+    assert first.search("learning").pids == second.search("learning").pids

@@ -702,17 +702,17 @@ class SearchIndex:
         cols = {k: c.view() for k, c in self.cols.items()}
         published, added, pid = cols["published"], cols["added"], cols["pid"]
         # Newest first by publication date; undated papers come after every dated one
-        # (NO_DATE is the smallest value), newest added first among themselves.
-        # The last tie-breaker is the paper id, as in Library.all_pids, so the list does not
-        # reshuffle when the index takes over from the store.
+        # (NO_DATE is the smallest value). Ties go to the paper id, never to the import time,
+        # so the order does not depend on the clock, and it is Library.all_pids's order, so
+        # the list does not reshuffle when the index takes over from the store.
         if sort == "upvotes":
-            order = np.lexsort((pid, -added, -published, -cols["upvotes"]))
+            order = np.lexsort((pid, -published, -cols["upvotes"]))
         elif sort == "title":
             order = np.lexsort((pid, self.title_rank()))
         elif sort == "added":
             order = np.lexsort((pid, -published, -added))
         else:
-            order = np.lexsort((pid, -added, -published))
+            order = np.lexsort((pid, -published))
         self._orders[sort] = order.astype(np.int64)
         return self._orders[sort]
 

@@ -58,7 +58,8 @@ _encode_list = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Full precision: "added" orders papers imported within the same second too.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _chunks(items: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
@@ -838,7 +839,7 @@ class Library:
         rows = self._read(
             "SELECT p.pid FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
             + (f"WHERE {' AND '.join(where)} " if where else "")
-            + "ORDER BY p.published IS NULL, p.published DESC, p.added DESC, p.pid"
+            + "ORDER BY p.published IS NULL, p.published DESC, p.pid"
             + (f" LIMIT {int(limit)}" if limit is not None else ""))
         return [int(row[0]) for row in rows]
 

@@ -128,6 +128,14 @@ CREATE INDEX import_undo_import ON import_undo(import_id, seq);
 """
 
 
+# Version 7: the list's default order breaks ties by paper id (the rowid every index ends with),
+# never by the import time, so the same imports list the same way whatever the clock said.
+_V7 = """
+DROP INDEX papers_newest;
+CREATE INDEX papers_newest ON papers(published IS NULL, published DESC);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # executescript would COMMIT the caller's transaction; run statement by statement instead.
@@ -140,7 +148,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
                                                           _script(_V3), _script(_V4), _script(_V5),
-                                                          _script(_V6)]
+                                                          _script(_V6), _script(_V7)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -89,7 +89,9 @@ def digest(library: Library, rules: Sequence[WatchRule], since: str) -> list[Dig
 
 def mark_digest_sent(library: Library) -> None:
     """Remember now as the time of the last digest (``--since last`` starts here next time)."""
-    library.set_meta({DIGEST_KEY: datetime.now(UTC).isoformat(timespec="seconds")})
+    # To the microsecond, as hit times are: a mark in whole seconds would sort before the hits
+    # of its own second and send them again.
+    library.set_meta({DIGEST_KEY: datetime.now(UTC).isoformat(timespec="microseconds")})
 
 
 def digest_markdown(entries: Sequence[DigestEntry], since: str) -> str:
