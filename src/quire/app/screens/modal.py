@@ -1,8 +1,8 @@
 """The base of every dialog: a panel centred over the papers; Escape cancels.
 
 Owns the shared shape of the modal screens (tag and note editors, import and export dialogs,
-the yes/no question, theme picker, help): the centring, the panel's look and the Escape binding that dismisses with
-``None``. Each dialog sets only its own size and contents.
+the yes/no question, theme picker, help): the centring, the panel's look and the Escape binding
+that dismisses with ``None``. Each dialog sets only its own size and contents.
 """
 
 from __future__ import annotations
