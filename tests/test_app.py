@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.command import CommandList, CommandPalette
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, TextArea
 
 from app_support import app_on, library, papers, ready, screen, settle, wait_until
@@ -643,3 +645,53 @@ async def test_ready_fails_loudly_when_the_index_never_builds(tmp_path: Path,
     async with app.run_test(size=SIZE) as pilot:
         with pytest.raises(AssertionError, match="index was not built within 0.5 s"):
             await ready(pilot, timeout=0.5)
+
+
+async def _pick_theme(pilot: Pilot[Any], name: str) -> None:
+    """Open the picker, move to ``name`` and keep it."""
+    app = pilot.app
+    await pilot.press("ctrl+t")
+    assert isinstance(app.screen, ThemePicker)
+    options = app.screen.query_one(OptionList)
+    options.highlighted = next(i for i in range(options.option_count)
+                               if options.get_option_at_index(i).id == name)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_theme_pick_keeps_the_config_comments(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    shutil.copy(Path(__file__).parent.parent / "config.example.toml", config)
+    before = config.read_text(encoding="utf-8")
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) >= 21
+    app = app_on(tmp_path, **tomllib.loads(before))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await _pick_theme(pilot, "quire-light")
+    after = config.read_text(encoding="utf-8")
+    # Only the theme line changed: every comment, key and its order are as the user left them.
+    assert after == before.replace('theme = "quire-dark"', 'theme = "quire-light"')
+    assert tomllib.loads(after)["theme"] == "quire-light"
+
+
+async def test_unknown_theme_falls_back_and_says_so(tmp_path: Path) -> None:
+    app = app_on(tmp_path, theme="no-such-theme")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        assert app.theme == "quire-dark"
+        problems = [n.message for n in app._notifications if n.title == "Theme problems"]
+        assert problems and "'no-such-theme' is not installed; using quire-dark" in problems[0]
+    assert not (tmp_path / "config.toml").exists()  # the fallback is not saved over the choice
+
+
+async def test_theme_that_cannot_be_saved_says_so(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").mkdir(parents=True)  # where the file should be: a folder
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await _pick_theme(pilot, "quire-light")
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert any("Could not save the theme" in m and "config.toml" in m for m in errors)
+        assert app.config.theme == "quire-dark" and app.is_running

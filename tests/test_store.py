@@ -347,3 +347,52 @@ def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
     for sort in ("date", "upvotes", "title", "relevance"):
         assert first.search(f"sort:{sort}").pids == second.search(f"sort:{sort}").pids, sort
     assert first.search("learning").pids == second.search("learning").pids
+
+
+def test_absorbed_copy_keeps_both_annotations(library: Library) -> None:
+    put(library, PaperRecord(title="Folded Paper", arxiv_id="2401.00311"))
+    keep = library.all_pids()[0]
+    # A title-only copy of it, as an older quire (identity by title alone) could leave behind.
+    conn = sqlite3.connect(library.path)
+    conn.execute("INSERT INTO papers(title_key, short_id, title, added, rev) "
+                  "SELECT title_key, 'tcopy01', title, added, rev FROM papers WHERE pid=?", (keep,))
+    conn.commit()
+    conn.close()
+    copy = max(library.all_pids())
+    library.set_bookmarked([keep], True)
+    library.add_tags([keep], ["mine"])
+    library.set_note(keep, "first")
+    library.set_read([copy], True)
+    library.add_tags([copy], ["theirs"])
+    library.set_note(copy, "second")
+    put(library, PaperRecord(title="Folded paper", arxiv_id="2401.00311", upvotes=4))
+    assert library.all_pids() == [keep]
+    ann = library.get_paper(keep).annotation
+    assert ann.bookmarked and ann.read and ann.tags == ["mine", "theirs"]
+    assert ann.note == "first\n\nsecond"  # nothing is lost: both notes, both tags, both flags
+    assert copy in library.removed_since(0)
+
+
+def test_failed_migration_leaves_the_file_as_it_was(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from quire.store import schema
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, str(path), target=1)
+    conn.execute("INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
+                 "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')")
+    conn.close()
+    before = dump(path)
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")  # some of the step ran…
+        raise sqlite3.OperationalError("disk I/O error")  # …then the disk failed
+
+    # Version 2 runs, version 3 fails: both are rolled back together.
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:2], broken,
+                                               *schema.MIGRATIONS[3:]])
+    with pytest.raises(StoreError, match="old.sqlite3"):
+        Library(path)
+    assert dump(path) == before
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1

@@ -22,7 +22,7 @@ from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser
 from quire.export.writing import write_export
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
-from quire.models import ImportSummary, Paper
+from quire.models import ImportSummary, Paper, row_marks
 from quire.safe_text import safe_text
 from quire.search.query import SORT_KEYS, parse_query
 from quire.store import Library
@@ -228,8 +228,7 @@ class Context:
 
 def _marks(paper: Paper) -> str:
     ann = paper.annotation
-    return ("•" if not ann.read else " ") + ("★" if ann.bookmarked else " ") + \
-        ("✎" if ann.note else " ")
+    return "".join(row_marks(ann.read, ann.bookmarked, bool(ann.note)))
 
 
 def _row(paper: Paper) -> str:
@@ -273,7 +272,7 @@ def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
 def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
                limit: int = 0, correct: bool = True) -> SearchResult:
     if not sort and not parse_query(query).has_words and parse_query(query).sort is None:
-        default = _config(ctx).default_sort  # the config's order for lists without words
+        default = load_config(ctx.config_path).default_sort  # the config's order for lists without words
         sort = default if default != "date" else None
     text = with_order(query, sort, reverse)
     parsed = parse_query(text)
@@ -310,7 +309,6 @@ def cmd_import(ctx: Context) -> int:
     if not paths:
         raise UsageError("import: give at least one PATH, or --sample")
     failed = 0
-    totals = ImportSummary(path="total", format="")
     for path in paths:
         try:
             files = iter_import_files(path)
@@ -329,8 +327,6 @@ def cmd_import(ctx: Context) -> int:
             if args.reasons:
                 for reason in summary.skip_reasons:
                     ctx.print(f"  skipped {reason}")
-            for name in ("added", "updated", "unchanged", "skipped"):
-                setattr(totals, name, getattr(totals, name) + getattr(summary, name))
     if failed:
         print(f"quire: {counted(failed, 'file')} could not be imported", file=ctx.err)
     return 1 if failed else 0
@@ -340,11 +336,12 @@ def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
     args = ctx.args
     if not ctx.err.isatty():
         return import_path(ctx.library, file, fmt=args.format, year=args.year)
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                   TimeRemainingColumn(), transient=True,
-                  console=__import__("rich.console").console.Console(file=ctx.raw_err)) as bar:
+                  console=Console(file=ctx.raw_err)) as bar:
         task = bar.add_task(safe_text(f"importing {file.name}"), total=None)
 
         def advance(done: int, total: int) -> None:
@@ -524,7 +521,7 @@ def cmd_config(ctx: Context) -> int:
     if action == "path":
         ctx.print(str(ctx.config_path))
     elif action == "show":
-        ctx.out.write(config_toml(_config(ctx)))
+        ctx.out.write(config_toml(load_config(ctx.config_path)))
     else:
         if ctx.config_path.exists() and not ctx.args.force:
             raise CommandError(f"{ctx.config_path} exists; add --force to overwrite it")
@@ -564,14 +561,11 @@ def cmd_doctor(ctx: Context) -> int:
     return 0 if found.healthy else 1
 
 
-def _config(ctx: Context) -> Config:
-    return load_config(ctx.config_path)
-
 
 def cmd_sync(ctx: Context) -> int:
     from quire.sync import SyncError, run_sync, select_feeds
 
-    config = _config(ctx)
+    config = load_config(ctx.config_path)
     try:
         feeds = select_feeds(config, ctx.args.feeds)
     except SyncError as error:
@@ -613,7 +607,7 @@ def cmd_add(ctx: Context) -> int:
             ids.append(parse_paper_ref(ref))
         except ValueError as error:
             raise CommandError(f"add: {error}; nothing was fetched") from None
-    config = _config(ctx)
+    config = load_config(ctx.config_path)
     with polite_fetcher() as fetcher:
         report = add_papers(ctx.library, config, list(dict.fromkeys(ids)), fetcher)
     s = report.summary
@@ -634,7 +628,7 @@ def cmd_digest(ctx: Context) -> int:
         parse_since,
     )
 
-    config = _config(ctx)
+    config = load_config(ctx.config_path)
     try:
         since = parse_since(ctx.args.since, ctx.library)
     except ValueError as error:
@@ -711,7 +705,7 @@ def _query_words(parser: argparse.ArgumentParser, args: argparse.Namespace,
 
 def run_app(ctx: Context) -> int:
     """Open the reader (config errors are reported before anything is drawn)."""
-    config = _config(ctx)
+    config = load_config(ctx.config_path)
     if not (sys.stdin.isatty() and ctx.out.isatty()):
         # Without a terminal the reader would write escape codes into a pipe or file.
         raise UsageError("the reader needs a terminal (standard input and output are not "

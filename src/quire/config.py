@@ -1,4 +1,4 @@
-"""Configuration: a pydantic model tree read from TOML and written with tomli-w.
+"""Configuration: a pydantic model tree read from TOML, edited in place with tomlkit.
 
 Every field has a default and a description. Unknown keys are errors that name the key and suggest
 the nearest valid one; bad TOML is reported with its line. ``load_config`` collects every problem
@@ -7,18 +7,18 @@ so the user can fix them all at once.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
+import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from quire.errors import QuireError
 from quire.files import write_atomic
+from quire.search.query import SortKey
+from quire.suggest import did_you_mean
 
-SortKey = Literal["relevance", "date", "upvotes", "title", "added"]
 Column = Literal["date", "upvotes", "authors", "tags"]
 DEFAULT_COLUMNS: list[Column] = ["date", "upvotes", "authors", "tags"]
 
@@ -230,8 +230,7 @@ def describe_errors(error: ValidationError) -> list[str]:
         loc = tuple(item["loc"])
         key = ".".join(str(p) for p in loc)
         if item["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _valid_keys(Config, loc), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(str(loc[-1]), _valid_keys(Config, loc))
             problems.append(f"unknown key {key!r}{hint}")
         else:
             problems.append(f"{key}: {item['msg']}")
@@ -272,20 +271,41 @@ def load_config(path: Path) -> Config:
 
 def config_toml(config: Config) -> str:
     """The config as TOML (``None`` values left out, TOML has no null)."""
-    return tomli_w.dumps(config.model_dump(mode="json", exclude_none=True))
+    return tomlkit.dumps(config.model_dump(mode="json", exclude_none=True))
+
+
+def _document(path: Path) -> tomlkit.TOMLDocument:
+    """The config file as an editable document (empty if there is none yet)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    parse_toml(text)  # bad TOML is reported by line, as when loading
+    return tomlkit.parse(text)
 
 
 def save_config(config: Config, path: Path) -> None:
-    """Write the config atomically."""
-    write_atomic(path, config_toml(config))
+    """Write the config, atomically. An existing file is edited in place: its comments and the
+    order of its keys stay, keys the config does not hold go (``quire config init --force``)."""
+    try:
+        doc = _document(path)
+    except (OSError, ValueError):
+        doc = tomlkit.document()  # unreadable or not TOML: replaced, as asked
+    values = config.model_dump(mode="json", exclude_none=True)
+    for key in [k for k in doc if k not in values]:
+        del doc[key]
+    for key, value in values.items():
+        doc[key] = value
+    write_atomic(path, tomlkit.dumps(doc))
 
 
 def update_config_file(path: Path, **changes: Any) -> None:
-    """Change a few keys in the file, keeping the user's other settings (the theme on switch)."""
-    try:
-        data = parse_toml(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        data = {}
+    """Change a few keys of the file in place (the theme on a pick): the user's comments, the
+    order of the keys and every other setting stay as they were."""
+    doc = _document(path)
+    data = doc.unwrap()
     data.update(changes)
     Config.model_validate(data)
-    write_atomic(path, tomli_w.dumps(data))
+    for key, value in changes.items():
+        doc[key] = value
+    write_atomic(path, tomlkit.dumps(doc))

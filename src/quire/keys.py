@@ -136,14 +136,13 @@ def keymap_problems(keymap: Mapping[str, str]) -> list[str]:
     Conflicts are checked on the keys in effect (defaults overridden by the keymap), so
     ``bookmark = "j"`` is reported because ``j`` still moves the cursor down.
     """
-    import difflib
+    from quire.suggest import did_you_mean
 
     valid = binding_ids()
     problems: list[str] = []
     for ident, keys in keymap.items():
         if ident not in valid:
-            close = difflib.get_close_matches(ident, valid, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(ident, valid)
             problems.append(f"unknown key 'keymap.{ident}'{hint}: not a binding id")
             continue
         for key in keys.split(","):

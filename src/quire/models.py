@@ -183,6 +183,12 @@ class PaperRecord(BaseModel):
         return self
 
 
+def row_marks(read: bool, bookmarked: bool, noted: bool) -> tuple[str, str, str]:
+    """The marks a list row shows, in the CLI and the reader: • unread, ★ bookmarked, ✎ has a
+    note (a space where one does not apply, so columns line up)."""
+    return ("•" if not read else " ", "★" if bookmarked else " ", "✎" if noted else " ")
+
+
 class Annotation(BaseModel):
     """What the user has said about a paper. Stored apart from the paper and never touched by imports."""
 

@@ -13,19 +13,22 @@ Parsing never raises: whatever cannot be understood becomes a message in ``Query
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal, get_args
 
 from quire.search.tokenizer import fold, query_terms
+from quire.suggest import did_you_mean
 
 FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "author", "org",
                  "source", "id", "sort")
 IS_VALUES = ("bookmarked", "unread", "read", "tagged")
 HAS_VALUES = ("note", "tags", "abstract", "code")
-# In the order the reader's sort key cycles through them.
-SORT_KEYS = ("date", "upvotes", "title", "added", "relevance")
+# The orders, defined once (the config's default_sort, the CLI's --sort, sort:), in the order the
+# reader's sort key cycles through them.
+SortKey = Literal["date", "upvotes", "title", "added", "relevance"]
+SORT_KEYS: tuple[SortKey, ...] = get_args(SortKey)
 MAX_NUMBER = 10**12  # larger numbers in filters are refused with a message, not an overflow
 _COMPARE = re.compile(r"^(>=|<=|>|<|=)?(\S+)$")
 
@@ -124,7 +127,7 @@ def _split(text: str, errors: list[str]) -> list[_Item]:
     return items
 
 
-def _bounds(value: str, parse: type[float] | None, kind: str) -> tuple[float | None, float | None]:
+def _bounds(value: str, kind: str) -> tuple[float | None, float | None]:
     """Parse ``N``, ``>N``, ``>=N``, ``<N``, ``<=N``, ``=N``, ``A..B``, ``A..``, ``..B``."""
     def one(raw: str) -> float:
         if kind == "date":
@@ -167,7 +170,7 @@ def _day_number(raw: str) -> int:
 
 
 def _year_bounds(value: str) -> tuple[float | None, float | None]:
-    low, high = _bounds(value, None, "number")
+    low, high = _bounds(value, "number")
     start = float(_day_number(f"{int(low):04d}")) if low is not None else None
     end = float(_day_number(f"{int(high) + 1:04d}") - 1) if high is not None else None
     return start, end
@@ -191,11 +194,11 @@ def _filter(item: _Item, query: Query) -> None:
         if name == "has" and folded not in HAS_VALUES:
             raise ValueError(f"unknown value {value!r} for has:; use one of {', '.join(HAS_VALUES)}")
         if name in ("upvotes", "authors"):
-            low, high = _bounds(folded, None, "number")
+            low, high = _bounds(folded, "number")
         elif name == "year":
             low, high = _year_bounds(folded)
         elif name == "date":
-            low, high = _bounds(folded, None, "date")
+            low, high = _bounds(folded, "date")
         else:
             low = high = None
     except (ValueError, OverflowError) as error:
@@ -223,8 +226,7 @@ def parse_query(text: str, typing: bool = True) -> Query:
             if item.field in FILTER_FIELDS:
                 _filter(item, query)
                 continue
-            close = difflib.get_close_matches(item.field, FILTER_FIELDS, n=1)
-            hint = f" (did you mean {close[0]}:?)" if close else ""
+            hint = did_you_mean(item.field, FILTER_FIELDS, lambda name: f"{name}:")
             query.errors.append(
                 f"column {item.column}: unknown filter {item.field}:{hint}; searching it as words"
             )

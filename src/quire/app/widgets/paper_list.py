@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from quire.models import Paper
+from quire.models import Paper, row_marks
 from quire.safe_text import safe_text
 from quire.search.tokenizer import highlight_spans
 
@@ -302,11 +302,12 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             return base + self.get_component_rich_style(name, partial=True)
 
         mark, dim = style("paper-list--mark"), style("paper-list--dim")
+        unread, star, pen = row_marks(row.read, row.bookmarked, row.noted)
         head = [
             Segment("▌" if row.pid in self.selection else " ", mark),
-            Segment("✦" if row.fresh else "•" if not row.read else " ", mark),
-            Segment("★" if row.bookmarked else " ", mark),
-            Segment("✎" if row.noted else " ", dim),
+            Segment("✦" if row.fresh else unread, mark),
+            Segment(star, mark),
+            Segment(pen, dim),
             Segment(" ", base),
         ]
         tail: list[Segment] = []
