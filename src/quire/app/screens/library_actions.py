@@ -1,9 +1,10 @@
 """The main screen's keys that reach outside the list: browser, citation, export, import,
-the sample library, theme and help.
+the sample library, sync, theme and help.
 
 Owns asking for a file or a theme in a dialog (awaited in a worker), starting the import on the
-``ImportProgress`` bar, and the messages the app answers: ``OpenLink`` (it knows the browser
-command) and ``ThemePicked`` (it saves the config).
+``ImportProgress`` bar and the sync in its worker and saying how they went, and the messages
+the app answers: ``OpenLink`` (it knows the browser command) and ``ThemePicked`` (it saves the
+config).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.message import Message
+from textual.widgets import ProgressBar
 
 from quire import locations
 from quire.app.commands import COMMANDS
@@ -20,6 +22,7 @@ from quire.app.screens.base import PaperScreen
 from quire.app.screens.files import ExportDialog, ImportDialog
 from quire.app.screens.help import HelpScreen
 from quire.app.screens.theme_picker import ThemePicker
+from quire.app.sync_worker import SyncDone, SyncProgress, start_sync
 from quire.app.widgets.import_progress import ImportProgress
 from quire.app.widgets.paper_list import PaperList
 from quire.models import arxiv_url, search_url
@@ -80,6 +83,39 @@ class LibraryActions(PaperScreen):
     def action_load_sample(self) -> None:
         """Import the bundled sample library (offered by the welcome view)."""
         self.query_one(ImportProgress).start(locations.sample_files())
+
+    @on(ImportProgress.Finished)
+    def _imported(self, event: ImportProgress.Finished) -> None:
+        if event.lines:
+            self.notify("\n".join(event.lines), title="Imported", timeout=8)
+        if event.failures:
+            self.notify("\n".join(event.failures) + "\n(nothing was kept from these files)",
+                        title="Import failed", severity="error", timeout=12)
+        self._library_grew()
+
+    def action_sync(self) -> None:
+        """Fetch new papers from the feeds in a worker, with a progress bar (R)."""
+        if start_sync(self, self.session):
+            bar = self.query_one("#import-progress", ProgressBar)
+            bar.update(total=100, progress=0)
+            bar.display = True
+
+    @on(SyncProgress)
+    def _sync_progress(self, event: SyncProgress) -> None:
+        self.query_one("#import-progress", ProgressBar).update(progress=event.percent)
+
+    @on(SyncDone)
+    def _sync_done(self, event: SyncDone) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        for notice in event.notices():
+            # Feed text and server messages are untrusted: never read as markup.
+            self.notify(notice.text, title=notice.title, severity=notice.severity,
+                        timeout=12 if notice.severity == "error" else 8, markup=False)
+        self._library_grew(reload=True)
+
+    def _library_grew(self, reload: bool = False) -> None:
+        """Papers came in (the screen lists them)."""
+        raise NotImplementedError
 
     def action_pick_theme(self) -> None:
         """Pick a theme; the app saves it to the config file."""

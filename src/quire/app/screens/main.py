@@ -19,13 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Footer, Input, Static
 
 from quire.app.commands import keys_of, screen_bindings
 from quire.app.screens.annotating import AnnotationActions
 from quire.app.screens.library_actions import LibraryActions
 from quire.app.session import Session
-from quire.app.sync_worker import SyncDone, SyncProgress, start_sync
 from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.empty_notice import EmptyNotice
 from quire.app.widgets.import_progress import ImportProgress
@@ -464,38 +463,14 @@ class MainScreen(AnnotationActions, LibraryActions):
         """Whether an import (or its folder walk) is running."""
         return self.query_one(ImportProgress).importing()
 
-    @on(ImportProgress.Finished)
-    def _imported(self, event: ImportProgress.Finished) -> None:
-        if event.lines:
-            self.notify("\n".join(event.lines), title="Imported", timeout=8)
-        if event.failures:
-            self.notify("\n".join(event.failures) + "\n(nothing was kept from these files)",
-                        title="Import failed", severity="error", timeout=12)
-        self._show_views()
-        if self.session.index is not None:
-            self.run_query()
-        else:
+    def _library_grew(self, reload: bool = False) -> None:
+        """Papers came in (an import; a sync, which ``reload``s): list them, from the index
+        once it is built."""
+        if not reload:
+            self._show_views()
+        if self.session.index is None:
             self._first_paint()
-
-    def action_sync(self) -> None:
-        """Fetch new papers from the feeds in a worker, with a progress bar (R)."""
-        if start_sync(self, self.session):
-            bar = self.query_one("#import-progress", ProgressBar)
-            bar.update(total=100, progress=0)
-            bar.display = True
-
-    @on(SyncProgress)
-    def _sync_progress(self, event: SyncProgress) -> None:
-        self.query_one("#import-progress", ProgressBar).update(progress=event.percent)
-
-    @on(SyncDone)
-    def _sync_done(self, event: SyncDone) -> None:
-        self.query_one("#import-progress", ProgressBar).display = False
-        for notice in event.notices():
-            # Feed text and server messages are untrusted: never read as markup.
-            self.notify(notice.text, title=notice.title, severity=notice.severity,
-                        timeout=12 if notice.severity == "error" else 8, markup=False)
-        if self.session.index is not None:
+        elif reload:
             self._reload()  # the Inbox gains the new papers at once
         else:
-            self._first_paint()
+            self.run_query()
