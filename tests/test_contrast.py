@@ -1,7 +1,7 @@
 """Readability: every text the reader draws, in every built-in theme, against its background.
 
 The screen is rendered through Pilot (list with the cursor row focused, detail, sidebar, search
-bar, footer, then the dialogs) and each drawn cell's foreground and background are measured
+bar, footer; then every dialog) and each drawn cell's foreground and background are measured
 with the WCAG 2 contrast ratio: at least 4.5:1 (AA), 7:1 for quire-high-contrast.
 """
 
@@ -16,8 +16,9 @@ from rich.segment import Segment
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.color import Color
 
-from app_support import app_on, ready
+from app_support import app_on, library, papers, ready, settle
 from quire import locations
+from quire.app.screens.confirm import ConfirmDialog
 from quire.app.themes import contrast, contrast_problems, load_theme_file
 
 THEMES = sorted(p.stem for p in locations.builtin_themes_dir().glob("*.toml"))
@@ -84,6 +85,50 @@ async def test_every_text_is_readable(theme: str, tmp_path: Path) -> None:
         await pilot.press("slash", *"model unlearning xqzv")
         await ready(pilot)
         problems += low_contrast(app, minimum)
+    assert not problems, "\n".join(problems)
+
+
+# Every dialog, opened by its key (or pushed, for the confirmation), with something typed where
+# there is an input: its title, texts, inputs (placeholder, value, suggestion), buttons, lists.
+DIALOGS: dict[str, tuple[str, ...]] = {
+    "tag editor": ("t", *"to-r"),
+    "tag editor, empty input (placeholder)": ("t",),
+    "export": ("e",),
+    "export, formats focused": ("e", "shift+tab"),
+    "import (placeholder)": ("i",),
+    "import, a path typed": ("i", *"~/papers.bib"),
+    "note editor": ("n", *"a note"),
+    "help": ("question_mark",),
+    "theme picker": ("ctrl+t",),
+}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_every_dialog_is_readable(theme: str, tmp_path: Path) -> None:
+    minimum = 7.0 if theme == "quire-high-contrast" else 4.5
+    app = app_on(tmp_path, theme=theme)
+    problems: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        lib = library(pilot)
+        lib.add_tags([papers(pilot).current_pid or 0], ["to-read", "rl"])
+        await pilot.press("j", "k")  # the tag editor then lists the paper's tags
+        await ready(pilot)
+        for name, keys in DIALOGS.items():
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert app.screen.is_modal, f"{name} did not open"
+            problems += [f"{name}: {p}" for p in low_contrast(app, minimum)]
+            while app.screen.is_modal:
+                app.pop_screen()
+            await settle(pilot)
+        app.push_screen(ConfirmDialog("quire-export.bib exists. Overwrite it?", yes="Overwrite",
+                                      no="Keep it"))
+        await settle(pilot)
+        problems += [f"confirm: {p}" for p in low_contrast(app, minimum)]
+        await pilot.press("tab")  # the other button focused
+        await settle(pilot)
+        problems += [f"confirm, second button: {p}" for p in low_contrast(app, minimum)]
     assert not problems, "\n".join(problems)
 
 

@@ -89,7 +89,8 @@ READ_PAIRS = (
     ("foreground", "panel", "detail and dialog text"),
     ("background", "primary", "the cursor row"), ("primary", "panel", "detail titles"),
     ("accent", "panel", "footer keys and highlights"), ("secondary", "surface", "list tags"),
-    ("secondary", "panel", "detail tags"),
+    ("secondary", "panel", "detail tags"), ("background", "warning", "warning buttons"),
+    ("warning", "panel", "dialog warnings"),
 )
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 

@@ -24,6 +24,9 @@ class ConfirmDialog(Dialog[bool]):
     ConfirmDialog > #confirm-box { width: 70; height: auto; border: thick $warning; }
     ConfirmDialog Horizontal { height: auto; margin: 1 0 0 0; }
     ConfirmDialog Button { margin: 0 2 0 0; }
+    /* Textual's warning button puts light text on $warning (3.3-4.3:1 in light and
+       solarized): the theme's background colour reads on it in every built-in theme. */
+    ConfirmDialog Button.-warning { background: $warning; color: $background; }
     """
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
