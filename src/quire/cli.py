@@ -27,6 +27,7 @@ from quire.safe_text import safe_text
 from quire.search.query import SORT_KEYS, parse_query
 from quire.store import Library
 from quire.views import similar_with_papers, with_order
+from quire.wording import counted
 
 if TYPE_CHECKING:
     from quire.search import SearchIndex, SearchResult
@@ -241,8 +242,8 @@ def _row(paper: Paper) -> str:
 def _detail(paper: Paper) -> str:
     lines = [paper.title, ""]
     meta = [("id", paper.id), ("published", paper.published.isoformat() if paper.published else ""),
-            ("authors", ", ".join(paper.authors) or (f"{paper.author_count} authors"
-                                                      if paper.author_count else "")),
+            ("authors", ", ".join(paper.authors) or (counted(paper.author_count, "author")
+                                                     if paper.author_count else "")),
             ("organization", paper.org_name or ""),
             ("upvotes", "" if paper.upvotes is None else str(paper.upvotes)),
             ("categories", " ".join(paper.categories)), ("doi", paper.doi or ""),
@@ -292,11 +293,6 @@ def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool 
     if result.corrections:
         print(f"quire: {result.correction_note}; --as-typed searches as typed", file=ctx.err)
     return result
-
-
-def counted(n: int, word: str) -> str:
-    """``1 paper``, ``2 papers``: messages count in words, never ``paper(s)``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- commands -------------------------------------------------------------------------------

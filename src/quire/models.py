@@ -16,6 +16,8 @@ from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from quire.wording import counted
+
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
 # A DOI is "10.", a registrant number, "/" and a suffix. Suffixes may hold almost any printable
@@ -232,7 +234,7 @@ class Paper(PaperRecord):
                 return f"{self.authors[0]} et al. ({len(self.authors)})"
             return ", ".join(self.authors)
         if self.author_count:
-            return f"{self.author_count} authors"
+            return counted(self.author_count, "author")
         return self.org_name or ""
 
     def as_json(self) -> dict[str, object]:

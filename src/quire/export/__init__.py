@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from quire.models import Paper, arxiv_url
 from quire.safe_text import safe_text
+from quire.wording import counted
 
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
@@ -140,7 +141,7 @@ def to_markdown(papers: Sequence[Paper]) -> str:
         meta = [paper.published.isoformat() if paper.published else None,
                 paper.authors_label or None,
                 paper.org_name,
-                f"{paper.upvotes} upvotes" if paper.upvotes is not None else None,
+                counted(paper.upvotes, "upvote") if paper.upvotes is not None else None,
                 paper.id]
         lines.append("")
         lines.append(" · ".join(md_escape(m) for m in meta if m))

@@ -74,8 +74,12 @@ def _batched(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRe
 
 
 def normalise_tag(raw: str) -> str:
-    """Fold a tag for storage (case-insensitive, spaces become hyphens); raise ``ValueError`` if bad."""
-    tag = "-".join(raw.strip().casefold().split())
+    """Fold a tag for storage (case-insensitive, spaces become hyphens); raise ``ValueError`` if bad.
+
+    A leading ``#`` is dropped: tags are shown as ``#name``, so people type them that way, and a
+    stored ``#name`` would show as ``##name``.
+    """
+    tag = "-".join(raw.strip().lstrip("#").casefold().split())
     if not tag or any(ch in tag for ch in ":\"'(),"):
         raise ValueError(f"invalid tag {raw!r}: tags cannot be empty or contain : \" ' ( ) ,")
     return tag
@@ -1019,6 +1023,19 @@ class Library:
     def set_note(self, pid: int, text: str) -> dict[int, Annotation]:
         """Replace a paper's note; returns the annotation as it was."""
         return self.update_annotations([pid], lambda a: a.model_copy(update={"note": text}))
+
+    def view_counts(self) -> dict[str, int]:
+        """How many papers the Inbox (``unread``), ``all`` and ``bookmarked`` views hold.
+
+        Three COUNT queries in one statement (annotations are rows only for annotated papers),
+        for the reader's sidebar; it runs them off the UI thread after each change.
+        """
+        total, read, bookmarked = self._read(
+            "SELECT (SELECT count(*) FROM papers), "
+            "(SELECT count(*) FROM annotations WHERE read = 1), "
+            "(SELECT count(*) FROM annotations WHERE bookmarked = 1)")[0]
+        return {"unread": int(total) - int(read), "all": int(total),
+                "bookmarked": int(bookmarked)}
 
     def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag with how many papers carry it, most used first."""

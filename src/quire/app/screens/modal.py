@@ -21,8 +21,10 @@ class Dialog(ModalScreen[ResultType]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
     DEFAULT_CSS = """
     Dialog { align: center middle; }
+    /* Never wider or taller than the terminal (60x20 included): a dialog scrolls instead. */
     Dialog > Vertical, Dialog > VerticalScroll { padding: 1 2; background: $panel;
-                                                 border: thick $primary; }
+                                                 border: thick $primary; max-width: 100%;
+                                                 max-height: 100%; overflow-y: auto; }
     """
 
     def action_cancel(self) -> None:

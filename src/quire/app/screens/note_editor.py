@@ -19,7 +19,8 @@ class NoteEditor(Dialog[str | None]):
     DEFAULT_CSS = """
     NoteEditor > Vertical { width: 80%; max-width: 100; height: 70%; }
     NoteEditor TextArea { height: 1fr; }
-    NoteEditor #note-help { color: $foreground 60%; }
+    NoteEditor #note-title { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+    NoteEditor #note-help { color: $foreground 90%; }
     """
 
     def __init__(self, title: str, note: str) -> None:
@@ -30,7 +31,7 @@ class NoteEditor(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         """Title, the text area, the keys."""
         with Vertical():
-            yield Label(Text(safe_text(f"Note on {self.paper_title[:70]}")), id="note-title")
+            yield Label(Text(safe_text(f"Note on {self.paper_title}")), id="note-title")
             # A note may come from an imported file: controls are made visible before editing.
             yield TextArea(safe_text(self.note, multiline=True), id="note-text", soft_wrap=True)
             yield Label("ctrl+s save · Esc close (asks before dropping changes)", id="note-help")

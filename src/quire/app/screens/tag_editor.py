@@ -44,13 +44,14 @@ class LastWordSuggester(Suggester):
 
 
 def parse_tag_input(text: str) -> TagChange:
-    """``rl to-read -old`` → add rl and to-read, remove old."""
+    """``rl to-read -old`` → add rl and to-read, remove old (``#rl`` and ``-#old`` too: tags
+    are shown with ``#``, so people type it)."""
     add, remove = [], []
     for word in text.split():
-        if word.startswith("-") and len(word) > 1:
-            remove.append(word[1:])
-        elif word != "-":
-            add.append(word)
+        if word.startswith("-") and word.lstrip("-#"):
+            remove.append(word[1:].lstrip("#"))
+        elif word.lstrip("-#"):
+            add.append(word.lstrip("#"))
     return TagChange(add, remove)
 
 
@@ -59,8 +60,10 @@ class TagEditor(Dialog[TagChange | None]):
 
     DEFAULT_CSS = """
     TagEditor > Vertical { width: 70; height: auto; }
+    /* A long paper title is cut with an ellipsis on one line, not wrapped or cut bare. */
+    TagEditor #tags-title { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
     TagEditor #tags-current { color: $secondary; margin: 0 0 1 0; }
-    TagEditor #tags-help { color: $foreground 60%; }
+    TagEditor #tags-help { width: 100%; color: $foreground 90%; }
     """
 
     def __init__(self, subject: str, current: dict[str, int], total: int,

@@ -7,11 +7,16 @@ ranked (``w``), each in its own worker on the search index; choosing a similar p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, OptionList, Static
@@ -44,11 +49,57 @@ def highlighted(text: str, terms: set[str], prefixes: tuple[str, ...], style: st
     return rich
 
 
-class DetailPane(VerticalScroll, can_focus=False):
-    """Everything about the paper under the cursor."""
+class Joined:
+    """Short items joined with `` · ``, wrapped between items: a line never ends or starts with
+    a separator (plain text wrapping left a stray ``·`` at the end of a line)."""
 
+    SEPARATOR = " · "
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = [safe_text(item) for item in items if item]
+
+    def lines(self, width: int) -> list[str]:
+        """The items laid out in lines of at most ``width`` cells (a longer item gets its own)."""
+        lines: list[str] = []
+        line = ""
+        for item in self.items:
+            joined = f"{line}{self.SEPARATOR}{item}" if line else item
+            if line and cell_len(joined) > width:
+                lines.append(line)
+                line = item
+            else:
+                line = joined
+        return [*lines, line] if line else lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        # Text, not markup: the items come from files. An item wider than the pane folds.
+        yield Text("\n".join(self.lines(options.max_width)))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = [cell_len(item) for item in self.items] or [0]
+        return Measurement(max(widths), cell_len(self.SEPARATOR.join(self.items)))
+
+
+class DetailPane(VerticalScroll):
+    """Everything about the paper under the cursor.
+
+    Tab reaches it (after the list), and then the keys that move in the list scroll it: a
+    long abstract can be read to its end from the keyboard at every width.
+    """
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False, id="detail-down"),
+        Binding("k,up", "scroll_up", "Scroll up", show=False, id="detail-up"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False,
+                id="detail-page-down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="detail-page-up"),
+        Binding("g,home", "scroll_home", "Top", show=False, id="detail-top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, id="detail-bottom"),
+    ]
     DEFAULT_CSS = """
-    DetailPane { background: $panel; padding: 0 1; }
+    /* The left edge lights up when the pane has focus, so Tab's stop here is visible. */
+    DetailPane { background: $panel; padding: 0 1; border-left: tall $panel; }
+    DetailPane:focus { border-left: tall $primary; }
     DetailPane #detail-title { text-style: bold; color: $primary; margin: 1 0 0 0; }
     DetailPane #detail-meta { color: $foreground 90%; }
     DetailPane #detail-tags { color: $secondary; }
@@ -56,7 +107,7 @@ class DetailPane(VerticalScroll, can_focus=False):
     DetailPane #detail-note { border-left: thick $accent; padding: 0 1; margin: 1 0 0 0; }
     DetailPane #detail-why { border-left: thick $secondary; padding: 0 1; margin: 1 0 0 0; }
     DetailPane #detail-similar-label { margin: 1 0 0 0; text-style: bold; color: $foreground 85%; }
-    DetailPane OptionList { height: auto; max-height: 9; border: none; background: $panel; }
+    DetailPane OptionList { height: auto; max-height: 12; border: none; background: $panel; }
     DetailPane .-hidden { display: none; }
     """
 
@@ -121,17 +172,18 @@ class DetailPane(VerticalScroll, can_focus=False):
             self.show_similar([])
             return
         ann = paper.annotation
+        # States in words ("bookmarked", "read"), like the rest of the line: no ★ beside them.
         meta = [paper.published.strftime(date_format) if paper.published else "undated",
-                paper.authors_label or None,
-                paper.org_name if paper.authors or paper.author_count else None,
-                f"▲ {paper.upvotes}" if paper.upvotes is not None else None,
-                f"💬 {paper.comments}" if paper.comments else None,
-                paper.id, ", ".join(paper.sources) or None,
-                ("★ bookmarked" if ann.bookmarked else None),
-                ("read" if ann.read else "unread")]
+                paper.authors_label,
+                (paper.org_name or "") if paper.authors or paper.author_count else "",
+                f"▲ {paper.upvotes}" if paper.upvotes is not None else "",
+                f"💬 {paper.comments}" if paper.comments else "",
+                paper.id, ", ".join(paper.sources),
+                "bookmarked" if ann.bookmarked else "",
+                "read" if ann.read else "unread"]
         self.query_one("#detail-title", Static).update(
             highlighted(paper.title, terms, prefixes, hl))
-        self.query_one("#detail-meta", Static).update(plain(" · ".join(m for m in meta if m)))
+        self.query_one("#detail-meta", Static).update(Joined(meta))
         extra = []
         if paper.categories:
             extra.append(" ".join(paper.categories))
@@ -186,9 +238,12 @@ class DetailPane(VerticalScroll, can_focus=False):
         if not items and not options.option_count:
             return
         options.clear_options()
+        # The words a paper shares go on a line of their own, so they never read as part of
+        # its title.
         options.add_options([
-            Option(Text.assemble(plain(title), (safe_text(f"  {', '.join(shared[:4])}"), "dim")),
-                   id=str(pid))
+            Option(Text.assemble(plain(title), *(
+                ("\n", (safe_text(f"  shares: {', '.join(shared[:4])}"), "italic"))
+                if shared else ())), id=str(pid))
             for pid, title, shared in items
         ])
         if items:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -29,6 +30,34 @@ PRELOAD = 40  # rows loaded beyond the visible window
 CACHE_LIMIT = 4000
 STRIP_CACHE = 2000
 DIVIDER = "also relevant: papers holding some of the words"
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    """``text`` in exactly ``width`` cells: cut with an ellipsis, or padded (left or right)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+def _votes(upvotes: int) -> str:
+    """``▲7``, ``▲1234``, ``▲12k``: never wider than the column's five cells."""
+    if upvotes < 10_000:
+        return f"▲{upvotes}"
+    return f"▲{upvotes // 1000}k" if upvotes < 1_000_000 else f"▲{upvotes // 1_000_000}M"
+
+
+def date_width(date_format: str) -> int:
+    """The widest date ``date_format`` writes (month and day names vary), so the date column
+    keeps one width for every row."""
+    days = (date(2000, month, day) for month in range(1, 13) for day in range(22, 29))
+    return max(cell_len(d.strftime(date_format)) for d in days)
+
+
+def tag_budget(width: int) -> int:
+    """The tag column's width for a list ``width`` cells wide: the same for every row, so tags
+    never take room from one title and shift its date."""
+    return min(24, max(12, width // 6))
 
 
 def _fit(pieces: list[Segment], room: int, pad_style: Style) -> list[Segment]:
@@ -79,7 +108,7 @@ class Row:
         return cls(
             pid=paper.pid, title=safe_text(paper.title),
             day=paper.published.strftime(date_format) if paper.published else "",
-            upvotes=f"▲{paper.upvotes}" if paper.upvotes is not None else "",
+            upvotes=_votes(paper.upvotes) if paper.upvotes is not None else "",
             who=safe_text(who), tags=safe_text(" ".join(f"#{t}" for t in ann.tags)), read=ann.read,
             bookmarked=ann.bookmarked, noted=bool(ann.note), fresh=paper.fresh and not ann.read,
         )
@@ -132,6 +161,9 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         self.loader = loader
         self.columns = tuple(columns)
         self.date_format = date_format
+        self.date_width = date_width(date_format)
+        # Whether rows keep room for tags (the screen turns it off while no paper has a tag).
+        self.tag_column = "tags" in self.columns
         self.pids: list[int] = []
         self.exact = 0
         self.terms: set[str] = set()
@@ -193,6 +225,14 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     def current_pid(self) -> int | None:
         """The paper under the cursor."""
         return self.pids[self.cursor] if 0 <= self.cursor < len(self.pids) else None
+
+    def set_tag_column(self, shown: bool) -> None:
+        """Keep room for tags in every row (or in none), and redraw if that changed."""
+        shown = shown and "tags" in self.columns
+        if shown != self.tag_column:
+            self.tag_column = shown
+            self._strips.clear()
+            self.refresh()
 
     def cached_pids(self) -> list[int]:
         """Papers whose rows are cached (all of them may need redrawing after outside changes)."""
@@ -310,16 +350,18 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             Segment(pen, dim),
             Segment(" ", base),
         ]
+        # Every column has one width for every row, so titles and dates line up down the list.
         tail: list[Segment] = []
         for column in self.columns:
             if column == "date":
-                tail.append(Segment(f" {row.day:>10}", dim))
+                tail.append(Segment(" " + _cell(row.day, self.date_width, right=True), dim))
             elif column == "upvotes":
-                tail.append(Segment(f" {row.upvotes:>5}", dim))
+                tail.append(Segment(" " + _cell(row.upvotes, 5, right=True), dim))
             elif column == "authors" and width >= 90:
-                tail.append(Segment(f" {row.who[:18]:<18}", dim))
-            elif column == "tags" and row.tags and width >= 70:
-                tail.append(Segment(" " + row.tags[:24], style("paper-list--tag")))
+                tail.append(Segment(" " + _cell(row.who, 18), dim))
+            elif column == "tags" and self.tag_column and width >= 70:
+                tail.append(Segment(" " + _cell(row.tags, tag_budget(width)),
+                                    style("paper-list--tag")))
         tail_width = sum(cell_len(s.text) for s in tail)
         room = max(10, width - 5 - tail_width - 1)
         title_style = style("paper-list--partial") if partial else (dim if row.read else base)

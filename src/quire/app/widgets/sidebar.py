@@ -20,7 +20,9 @@ class ViewsSidebar(OptionList):
     """The views, each with the key (1-9) that opens it."""
 
     DEFAULT_CSS = """
-    ViewsSidebar { width: 24; border: none; border-right: tall $panel; background: $surface; }
+    /* One line per view: a long name (a similar view's title) ends in an ellipsis. */
+    ViewsSidebar { width: 24; border: none; border-right: tall $panel; background: $surface;
+                   text-wrap: nowrap; text-overflow: ellipsis; }
     ViewsSidebar > .option-list--option-highlighted { background: $panel; color: $foreground; }
     ViewsSidebar:focus > .option-list--option-highlighted {
         background: $primary; color: $background;

@@ -1,0 +1,253 @@
+"""Layout and readability at real terminal sizes: columns that line up, a detail pane reachable
+and scrollable from the keyboard, dialogs that fit at 60 columns, honest one-line labels."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.containers import VerticalScroll
+from textual.widgets import Label, OptionList
+
+from app_support import app_on, library, papers, ready, screen, settle
+from quire.app.screens.help import HelpScreen, grouped
+from quire.app.widgets.detail import DetailPane, Joined
+from quire.app.widgets.paper_list import date_width
+from quire.app.widgets.sidebar import ViewsSidebar
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def screen_lines(app: App[Any]) -> list[str]:
+    """The text of every line of the screen as drawn (the top screen, dialogs included)."""
+    strips = app.screen._compositor.render_update(full=True).strips
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def widget_lines(app: App[Any], widget: Any) -> list[str]:
+    """The text drawn inside ``widget``'s region."""
+    region = widget.region
+    return [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+
+
+# -- 1. columns ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(140, 36), (80, 24)])
+async def test_rows_with_tags_keep_the_title_width_and_the_date_column(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        lib = library(pilot)
+        listed = papers(pilot).pids
+        lib.add_tags([listed[1]], ["reinforcement-learning", "to-read", "survey"])
+        lib.add_tags([listed[3]], ["rl"])
+        screen(pilot).check_for_changes()
+        await settle(pilot)
+        rows = [papers(pilot).render_line(y).text for y in range(6)]
+        starts = {m.start() for row in rows if (m := DATE.search(row))}
+        assert len(starts) == 1, "\n".join(rows)  # one date column for every row
+        assert "#reinforce" in rows[1] and rows[1].rstrip().endswith("…")  # cut in its budget
+        assert "#rl" in rows[3]
+        # The title has as much room with tags as without: the cut lands in the same column.
+        date_column = starts.pop()
+        title_ends = {row.index("…") for row in rows if "…" in row[:date_column]}
+        assert len(title_ends) <= 1, "\n".join(rows)
+
+
+def test_date_column_is_as_wide_as_the_widest_date() -> None:
+    assert date_width("%Y-%m-%d") == 10
+    assert date_width("%d %B %Y") == len("28 September 2000")
+
+
+# -- 2. the detail pane from the keyboard --------------------------------------------------------
+
+
+async def test_tab_reaches_the_detail_which_the_list_keys_then_scroll(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await ready(pilot)
+        detail = screen(pilot).query_one(DetailPane)
+        assert detail.max_scroll_y > 0  # the abstract and similar papers need scrolling
+        cursor = papers(pilot).cursor
+        await pilot.press("tab")
+        assert app.focused is detail and detail.region.width > 0  # visible, not off-screen
+        await pilot.press("j", "j", "pagedown")
+        await settle(pilot)
+        assert detail.scroll_y > 2
+        assert papers(pilot).cursor == cursor  # the list did not move
+        await pilot.press("G")
+        await settle(pilot)
+        assert detail.scroll_y == detail.max_scroll_y
+        await pilot.press("g")
+        await settle(pilot)
+        assert detail.scroll_y == 0
+        # Then the similar papers, then round to the search bar.
+        await pilot.press("tab")
+        assert isinstance(app.focused, OptionList) and app.focused.id == "detail-similar"
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.focused is papers(pilot)
+
+
+# -- 3. dialogs at 60 columns --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["t", "e", "i"])
+async def test_dialogs_fit_at_60_columns(tmp_path: Path, key: str) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        box = app.screen.children[0].region
+        assert app.screen.region.contains_region(box), (box, app.screen.region)
+        for label in app.screen.query(Label):
+            assert box.contains_region(label.region), label
+        text = "\n".join(widget_lines(app, app.screen.children[0]))
+        assert "cancel" in text.split("Esc", 1)[1]  # the last line of help is there, not cut
+
+
+async def test_a_long_dialog_title_ends_in_an_ellipsis(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ready(pilot)
+        titles = [p.title for p in library(pilot).get_papers(papers(pilot).pids[:10])]
+        longest = max(range(10), key=lambda i: len(titles[i]))
+        assert len(titles[longest]) > 60
+        papers(pilot).move_to(longest)
+        await pilot.press("t")
+        await settle(pilot)
+        title = widget_lines(app, app.screen.query_one("#tags-title"))
+        assert len(title) == 1 and title[0].rstrip().endswith("…"), title
+
+
+# -- 4. detail meta line, similar rows, tags, sidebar --------------------------------------------
+
+
+def test_joined_items_never_leave_a_separator_at_a_line_end() -> None:
+    items = ["2025-12-02", "Wang et al. (12)", "Alibaba", "▲ 3", "2512.01234", "hf-text", "unread"]
+    for width in range(12, 80):
+        lines = Joined(items).lines(width)
+        assert all(not line.endswith("·") and not line.startswith("·") for line in lines)
+        assert " · ".join(lines) == " · ".join(items)
+
+
+async def test_detail_meta_says_bookmarked_once_and_similar_rows_keep_titles_apart(
+        tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        detail = screen(pilot).query_one(DetailPane)
+        meta = "\n".join(widget_lines(app, detail.query_one("#detail-meta")))
+        assert "bookmarked" in meta and "★" not in meta
+        assert not any(line.rstrip().endswith("·") for line in meta.splitlines())
+        similar = detail.query_one("#detail-similar", OptionList)
+        assert similar.option_count
+        lib = library(pilot)
+        for index in range(similar.option_count):
+            option = similar.get_option_at_index(index)
+            title = lib.get_papers([int(option.id or 0)])[0].title
+            first, *rest = str(option.prompt).split("\n")
+            assert first == title  # nothing glued onto the title
+            assert not rest or rest[0].strip().startswith("shares:")
+
+
+async def test_a_tag_typed_with_a_hash_is_stored_without_it(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        pid = papers(pilot).current_pid or 0
+        await pilot.press("t", *"#hash", "enter")
+        await settle(pilot)
+        assert library(pilot).annotations([pid])[pid].tags == ["hash"]
+        tags = "".join(widget_lines(app, screen(pilot).query_one("#detail-tags")))
+        assert "#hash" in tags and "##" not in tags
+
+
+async def test_a_long_view_name_stays_on_one_line_with_an_ellipsis(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        library(pilot).add_tags([papers(pilot).current_pid or 0],
+                                ["a-rather-long-reading-list-name"])
+        screen(pilot).check_for_changes()
+        await settle(pilot)
+        sidebar = screen(pilot).query_one(ViewsSidebar)
+        lines = [line.rstrip(" ▎") for line in widget_lines(app, sidebar) if line.strip(" ▎")]
+        assert len(lines) == sidebar.option_count  # one line per view: nothing wrapped
+        assert any(line.endswith("…") and "#a-rather" in line for line in lines), lines
+
+
+# -- 5. help -----------------------------------------------------------------------------------
+
+
+async def test_help_has_each_group_once_tab_and_the_reversed_sort(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = "\n".join(widget_lines(app, app.screen.children[0]))
+        for group in grouped():
+            headings = [line for line in text.splitlines() if line.strip(" █▀▄▂▃▅▆") == group]
+            assert len(headings) == 1, (group, headings)
+        assert "Tab shift+Tab" in text
+        app.screen.query_one(VerticalScroll).scroll_end(animate=False)
+        await settle(pilot)
+        text = "\n".join(widget_lines(app, app.screen.children[0]))
+        assert "sort:-date reverses any order" in text
+        assert "author:NAME" in text
+
+
+def test_readme_lists_the_keys_that_are_not_commands() -> None:
+    from quire.app.screens.help import EXTRA_ROWS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    keys_table = readme.split("## Keys", 1)[1].split("\n\n- ", 1)[0]
+    for rows in EXTRA_ROWS.values():
+        for keys, _does, _ident in rows:
+            first = keys.split()[0].split("-")[0]
+            assert f"`{first}" in keys_table, keys
+
+
+def test_counted_words_follow_one_rule() -> None:
+    from quire.wording import counted
+
+    assert [counted(n, "paper") for n in (0, 1, 2)] == ["0 papers", "1 paper", "2 papers"]
+    assert counted(1, "upvote") == "1 upvote" and counted(1, "author") == "1 author"
+    assert counted(3, "query", "queries") == "3 queries"
+
+
+def test_exports_and_labels_count_in_words() -> None:
+    from quire.export import export_papers
+    from quire.models import Paper
+
+    one = Paper(pid=1, title="A", short_id="t0000001", upvotes=1, author_count=1,
+                added=datetime(2026, 1, 1, tzinfo=UTC))
+    assert one.authors_label == "1 author"
+    assert "1 upvote " in export_papers([one], "markdown") + " "
+    assert "1 upvotes" not in export_papers([one], "markdown")
+
+
+
+# -- 6. counts for the sidebar -----------------------------------------------------------------
+
+
+def test_view_counts_follow_reads_and_bookmarks(tmp_path: Path) -> None:
+    from app_support import seeded_library
+
+    lib = seeded_library(tmp_path)
+    total = lib.count()
+    assert lib.view_counts() == {"unread": total, "all": total, "bookmarked": 0}
+    pids = lib.all_pids()[:3]
+    lib.set_read(pids, True)
+    lib.set_bookmarked(pids[:1], True)
+    assert lib.view_counts() == {"unread": total - 3, "all": total, "bookmarked": 1}
