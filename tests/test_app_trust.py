@@ -26,7 +26,7 @@ SIZE = (160, 40)
 def shown(pilot: Pilot[Any], selector: str) -> str:
     """What a Static in the main screen shows, as plain text."""
     widget = screen(pilot).query_one(selector, Static)
-    return str(widget.render())
+    return str(widget.content)  # a Text, or the detail's Joined meta line (its str is its text)
 
 
 def hostile_app(folder: Path, **config: Any):  # type: ignore[no-untyped-def]

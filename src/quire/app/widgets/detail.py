@@ -71,6 +71,9 @@ class Joined:
                 line = joined
         return [*lines, line] if line else lines
 
+    def __str__(self) -> str:
+        return self.SEPARATOR.join(self.items)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
         # Text, not markup: the items come from files. An item wider than the pane folds.
         yield Text("\n".join(self.lines(options.max_width)))
