@@ -19,13 +19,13 @@ SIZE = (120, 40)
 def indexed_text(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The papers whose text was indexed during the test."""
     calls: list[int] = []
-    original = SearchIndex._terms
+    original = SearchIndex._texts
 
     def counting(row: Any) -> list[str]:
         calls.append(row["pid"])
         return original(row)
 
-    monkeypatch.setattr(SearchIndex, "_terms", staticmethod(counting))
+    monkeypatch.setattr(SearchIndex, "_texts", staticmethod(counting))
     return calls
 
 

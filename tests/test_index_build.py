@@ -33,6 +33,20 @@ def test_fast_tokenizer_path_finds_the_regex_tokens(text: str) -> None:
     assert tokenizer.index_terms(text) == _reference_terms(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.text(st.sampled_from(list("abXY09_-^./'+ \t\n!()ÜéΩ—\x01")),
+                                 max_size=30), max_size=4), max_size=6))
+def test_batch_tokenizer_gives_each_documents_index_terms(documents: list[list[str]]) -> None:
+    """``index_term_ids`` over a batch = ``index_terms`` of each text, document by document."""
+    terms, ids, sizes = tokenizer.index_term_ids(documents)
+    assert len(sizes) == len(documents) and int(sizes.sum()) == len(ids)
+    got = [terms[i] for i in ids.tolist()]
+    at = 0
+    for texts, size in zip(documents, sizes.tolist(), strict=True):
+        assert got[at:at + size] == [t for text in texts for t in tokenizer.index_terms(text)]
+        at += size
+
+
 def test_postings_stay_sorted_by_slot_across_staged_and_small_batches() -> None:
     """A small batch after large ones (the end of a build) must not break slot order."""
     index = PostingsBM25()
@@ -68,13 +82,13 @@ def saved_indexes() -> list[Path]:
 def counted_terms(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many papers had their text indexed (tokenized) in this test."""
     calls: list[int] = []
-    original = SearchIndex._terms
+    original = SearchIndex._texts
 
     def counting(row: Any) -> list[str]:
         calls.append(row["pid"])
         return original(row)
 
-    monkeypatch.setattr(SearchIndex, "_terms", staticmethod(counting))
+    monkeypatch.setattr(SearchIndex, "_texts", staticmethod(counting))
     return calls
 
 

@@ -237,6 +237,50 @@ def test_similar_papers_on_seeds(seeded: Library) -> None:
     assert found[0].score >= found[-1].score
 
 
+@pytest.mark.parametrize("text", ["model", "language model", "graph neural network training",
+                                  "lan", "diffusion image sort:-relevance", "re"])
+def test_relevance_order_is_score_then_newest_then_paper_id(seeded: Library, text: str) -> None:
+    """One stable sort over the newest-first order gives the three-key order: best score first,
+    newest first among equal scores, then by paper id; papers holding every word first."""
+    import numpy as np
+
+    index = SearchIndex.build(seeded)
+    result = index.search(text)
+    slots = np.asarray([index.slot_of[p] for p in result.pids], dtype=np.int64)
+    scores = np.asarray(result.score_values)
+    published = index.cols["published"].view()[slots]
+    tier = np.arange(len(slots)) >= result.exact
+    order = np.lexsort((result.pids, -published, -scores))
+    if result.query.reverse:
+        order = order[::-1]
+    order = order[np.argsort(tier[order], kind="stable")]
+    assert len(result.pids) > 1
+    assert [result.pids[i] for i in order.tolist()] == result.pids
+
+
+def test_similar_papers_score_and_order_as_a_full_sort_over_every_candidate(
+        seeded: Library) -> None:
+    """Similar papers score over postings and sort only the best: the same scores, bit for bit,
+    and the same order (ties by slot) as scoring every candidate and sorting them all."""
+    import numpy as np
+
+    from quire.search.similar import QUERY_TERMS, _union
+
+    index = SearchIndex.build(seeded)
+    for pid in index.pids[::7]:
+        slot = index.slot_of[pid]
+        terms = [t for t, _ in index.distinctive_terms(slot, QUERY_TERMS)]
+        candidates = _union(index, terms)
+        candidates = candidates[candidates != slot]
+        if not len(candidates):
+            continue
+        full = index.bm25.get_batch_scores(terms, candidates)
+        assert index.bm25.scores_over_postings(terms)[candidates].tolist() == full.tolist()
+        expected = [index.pids[int(candidates[i])]
+                    for i in np.argsort(-full, kind="stable")[:5].tolist()]
+        assert [n.pid for n in similar_papers(index, pid)] == expected
+
+
 def test_for_you(seeded: Library) -> None:
     index = SearchIndex.build(seeded)
     assert for_you(index) == []  # nothing bookmarked yet

@@ -22,9 +22,14 @@ _SHORT = re.compile(r"^[^\W_][\w\-.&/]{0,9}$")
 MAX_LONG_FORMS = 3  # long forms kept per short form (the most frequent first)
 
 
+_HEAD_END = re.compile(r"[;,]")
+_CLAUSE_END = re.compile(r"[.;:()\[\]]")
+
+
 def _is_short_form(text: str) -> bool:
     """A plausible short form: one token, 2-10 characters, a capital letter, mostly letters."""
-    if not _SHORT.match(text) or len(text) < 2:
+    # Most parentheses hold lower-case words or numbers: turned away before any regex runs.
+    if not 2 <= len(text) <= 10 or text.islower() or text.isdigit() or not _SHORT.match(text):
         return False
     letters = sum(c.isalpha() for c in text)
     return letters >= 2 and any(c.isupper() for c in text) and letters * 2 >= len(text)
@@ -58,9 +63,9 @@ def definitions(text: str) -> Iterator[tuple[str, tuple[str, ...]]]:
         inside = match.group(1).strip()
         before = text[max(0, match.start() - 200):match.start()]
         # "long form (SF)" or "long form (SF; more)" / "(SF, ...)".
-        head = re.split(r"[;,]", inside, maxsplit=1)[0].strip()
+        head = _HEAD_END.split(inside, maxsplit=1)[0].strip()
         if _is_short_form(head):
-            words = _WORD.findall(re.split(r"[.;:()\[\]]", before)[-1])
+            words = _WORD.findall(_CLAUSE_END.split(before)[-1])
             limit = min(len(head) + 5, len(head) * 2)
             long_words = _best_long_form(head, words[-limit:])
             if long_words:

@@ -205,14 +205,26 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         until ``flush`` or ``settle`` sorts them into the postings.
         """
         documents = documents if isinstance(documents, list) else list(documents)
-        first = len(self.lengths)
-        added = len(documents)
-        if not added:
+        if not documents:
             return []
-        sizes = np.fromiter(map(len, documents), dtype=np.int64, count=added)
+        sizes = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
         flat = list(chain.from_iterable(documents))
         tids = np.fromiter(map(self.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
         del flat
+        return self._add(tids, sizes)
+
+    def add_encoded(self, terms: Sequence[str], ids: Array, sizes: Array) -> list[int]:
+        """Index documents given as term ids (``tokenizer.index_term_ids``' output): document
+        after document, ``sizes[i]`` ids into ``terms``. Returns their slots."""
+        if not len(sizes):
+            return []
+        known = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
+        return self._add(known[ids] if len(ids) else np.zeros(0, dtype=np.int64),
+                         np.asarray(sizes, dtype=np.int64))
+
+    def _add(self, tids: Array, sizes: Array) -> list[int]:
+        first = len(self.lengths)
+        added = len(sizes)
         n_terms = len(self.terms)
         # One sort of (document, term) keys gives each document's distinct terms and counts.
         keys = np.repeat(np.arange(added, dtype=np.int64), sizes) * n_terms + tids
@@ -468,6 +480,25 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             tf = np.where(hit, tfs[at_clipped], 0).astype(np.float64)
             idf = self.idf.get(term) or 0.0
             scores += idf * (tf * (self.k1 + 1) / (tf + norm))
+        return scores
+
+    def scores_over_postings(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
+        """The scores ``get_batch_scores`` gives, for every slot, summed over each term's
+        postings only (bit for bit the same: the same terms added in the same order)."""
+        scores = np.zeros(len(self.lengths))
+        lengths = self.lengths.view()
+        for term in dict.fromkeys(query):
+            tid = self.vocab.get(term)
+            if tid is None:
+                continue
+            docs, tfs = self._postings_of(tid)
+            if not len(docs):
+                continue
+            norm = self.k1 * (1 - self.b + self.b * lengths[docs].astype(np.float64)
+                              / (self.avgdl or 1.0))
+            tf = tfs.astype(np.float64)
+            idf = self.idf.get(term) or 0.0
+            scores[docs] += idf * (tf * (self.k1 + 1) / (tf + norm))
         return scores
 
     def get_scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:

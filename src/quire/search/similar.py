@@ -30,7 +30,7 @@ def similar_papers(index: SearchIndex, pid: int, limit: int = 5) -> list[Neighbo
 def _union(index: SearchIndex, terms: list[str]) -> npt.NDArray[np.int64]:
     mask = np.zeros(len(index.pids), dtype=bool)
     for term in terms:
-        mask |= index.bm25.term_mask(term)
+        mask[index.bm25.postings(term)[0]] = True
     mask &= index._alive()
     return np.flatnonzero(mask)
 
@@ -39,8 +39,15 @@ def _top(index: SearchIndex, terms: list[str], candidates: npt.NDArray[np.int64]
          limit: int) -> list[Neighbour]:
     if not len(candidates) or not terms:
         return []
-    scores = index.bm25.get_batch_scores(terms, candidates)
-    best = np.argsort(-scores, kind="stable")[:limit]
+    # Scored over each term's postings (no search of every candidate in every posting list),
+    # then only the few best sorted: the order of a full stable sort, ties by slot.
+    scores = index.bm25.scores_over_postings(terms)[candidates]
+    if len(scores) > limit:
+        floor = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        near = np.flatnonzero(scores >= floor)
+    else:
+        near = np.arange(len(scores))
+    best = near[np.argsort(-scores[near], kind="stable")][:limit]
     out = []
     for position in best.tolist():
         slot = int(candidates[position])

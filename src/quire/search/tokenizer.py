@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
 
+import numpy as np
+import numpy.typing as npt
 import Stemmer
 
 # The version of what ``index_terms`` produces. A saved search index records it and is rebuilt
@@ -150,12 +152,21 @@ _NOT_TOKEN = str.maketrans({chr(c): " " for c in range(128)
                             if not (chr(c).isalnum() or chr(c) == "_" or chr(c) in _JOINERS)})
 
 
+# Between the documents of a batch (``index_term_ids``): no token can hold it (an ASCII control
+# character is never a token character, and the split text holds only tokens and joiners).
+_DOC_BREAK = "\x01"
+
+
 class _SplitTermsOf(dict[str, tuple[str, ...]]):
     """Like ``_TermsOf`` for pieces of split text (a token starts at its first word character)."""
 
     def __missing__(self, raw: str) -> tuple[str, ...]:
         if len(self) > _CACHE_LIMIT:
             self.clear()
+        terms: tuple[str, ...]
+        if raw == _DOC_BREAK:
+            terms = self[raw] = (raw,)
+            return terms
         token = raw.lstrip(_JOINERS)
         terms = self[raw] = _TERMS_OF[token] if token else ()
         return terms
@@ -172,6 +183,51 @@ def index_terms(text: str) -> list[str]:
         pieces = folded.translate(_NOT_TOKEN).split()
         return list(chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, pieces)))
     return list(chain.from_iterable(map(_TERMS_OF.__getitem__, _FAST_TOKEN.findall(folded))))
+
+
+class _BatchTerms(dict[str, int]):
+    """term -> id within one batch, the id given on first sight (lookups stay in C); id 0 is
+    the end of a document."""
+
+    def __init__(self) -> None:
+        super().__init__({_DOC_BREAK: 0})
+        self.terms = [_DOC_BREAK]
+
+    def __missing__(self, term: str) -> int:
+        tid = self[term] = len(self.terms)
+        self.terms.append(term)
+        return tid
+
+
+def _split_text(texts: Iterable[str]) -> str:
+    """One document's texts, folded, as space-separated pieces that split into its tokens."""
+    folded = " ".join(map(fold, texts))
+    if folded.isascii():
+        return folded.translate(_NOT_TOKEN)
+    return " ".join(_FAST_TOKEN.findall(folded))
+
+
+def index_term_ids(documents: Iterable[Iterable[str]]
+                   ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The index terms of many documents at once, as ``(terms, ids, sizes)``.
+
+    Each document is given as its texts; its terms are those ``index_terms`` gives for each
+    text, in the same order. ``ids`` index ``terms``, document after document, and ``sizes``
+    says how many belong to each. The whole batch is split once and looked up in one pass, with
+    no list per text or per document: tokenizing is most of an index build, and this does it
+    at about half the cost per token.
+    """
+    pieces = [_split_text(texts) for texts in documents]
+    pieces.append("")  # so that every document, the last one too, ends with a break
+    batch = _BatchTerms()
+    split = f" {_DOC_BREAK} ".join(pieces).split()
+    ids = np.fromiter(map(batch.__getitem__,
+                          chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, split))),
+                      dtype=np.int64)
+    del split
+    breaks = np.flatnonzero(ids == 0)
+    sizes = np.diff(breaks, prepend=-1) - 1
+    return batch.terms[1:], ids[ids != 0] - 1, sizes
 
 
 def query_terms(text: str) -> list[str]:
