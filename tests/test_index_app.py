@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app_support import app_on, library, papers, ready, seeded_library
+from app_support import SETTLE_TIMEOUT, app_on, library, papers, ready, seeded_library
 from quire.app.screens.main import MainScreen
 from quire.search.engine import SearchIndex
 from quire.search.persist import CURRENT, folder_for, load, open_index
+from quire.store import Library
 
 SIZE = (120, 40)
 
@@ -90,3 +93,46 @@ async def test_damaged_index_is_rebuilt_in_the_background(
         assert papers(pilot).pids
     await app.workers.wait_for_complete()
     assert load(library(pilot)).size == 390  # the rebuilt index was saved
+
+
+async def test_whole_list_is_read_from_the_store_only_while_indexing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build takes a while: the list beyond the first screenful comes from the store
+    meanwhile. A warm start opens the saved index at once: reading the whole list beside it
+    would only slow it down, so it is not read."""
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    seeded_library(folder).close()  # no saved index yet: the first start builds one
+    whole_lists: list[int] = []
+    all_pids = Library.all_pids
+
+    def spy(self: Library, *args: Any, **kwargs: Any) -> list[int]:
+        pids = all_pids(self, *args, **kwargs)
+        if kwargs.get("limit") is None:
+            whole_lists.append(len(pids))
+        return pids
+
+    monkeypatch.setattr(Library, "all_pids", spy)
+    release = threading.Event()
+    build = SearchIndex.build.__func__  # type: ignore[attr-defined]
+
+    def held_build(cls: type[SearchIndex], *args: Any, **kwargs: Any) -> SearchIndex:
+        release.wait(SETTLE_TIMEOUT)  # the build lasts until the test has seen the list
+        index: SearchIndex = build(cls, *args, **kwargs)
+        return index
+
+    monkeypatch.setattr(SearchIndex, "build", classmethod(held_build))
+    app = app_on(folder)
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while len(papers(pilot).pids) < 390 and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        assert app.index is None and whole_lists == [390] and len(papers(pilot).pids) == 390
+        release.set()
+        await ready(pilot)
+    whole_lists.clear()
+    app = app_on(folder)  # warm: the saved index opens at once
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert len(papers(pilot).pids) == 390
+    assert whole_lists == []

@@ -301,6 +301,42 @@ def test_manifest_checksums_match_the_files(seeded: Library) -> None:
         assert len(data) == entry["bytes"] and zlib.crc32(data) == entry["crc32"]
 
 
+def test_files_unchanged_since_written_are_not_read_through(
+        seeded: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm start trusts the files quire wrote and nothing touched since (same size, times,
+    inode): no checksum pass over them. A file touched since is checked in full."""
+    from quire.search import persist
+
+    open_index(seeded)
+    checked: list[str] = []
+    check = persist._check_file
+
+    def spy(path: Path, entry: dict[str, object]) -> None:
+        checked.append(path.name)
+        check(path, entry)
+
+    monkeypatch.setattr(persist, "_check_file", spy)
+    assert_same(load(seeded), seeded)
+    assert checked == []
+    os.utime(_generation(seeded) / "bm25_df.npy")  # touched: its times no longer match
+    assert_same(load(seeded), seeded)
+    assert checked == ["bm25_df.npy"]
+
+
+def test_corruption_with_its_modification_time_put_back_is_caught(seeded: Library) -> None:
+    open_index(seeded)
+    path = _generation(seeded) / "bm25_block_docs.npy"
+    before = path.stat()
+    _flip_byte(path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time stays new
+    assert path.stat().st_size == before.st_size
+    with pytest.raises(CacheRefused, match="checksum"):
+        load(seeded)
+    opened = open_index(seeded)
+    assert not opened.loaded and "checksum" in opened.reason
+    assert_same(opened.index, seeded)
+
+
 def test_extra_arrays_are_saved_with_the_index(seeded: Library) -> None:
     import numpy as np
 

@@ -17,10 +17,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 import Stemmer
+
+if TYPE_CHECKING:  # numpy is imported by the one function that needs it: the reader's first
+    import numpy as np  # paint imports this module and should not wait for numpy
+    import numpy.typing as npt
 
 # The version of what ``index_terms`` produces. A saved search index records it and is rebuilt
 # when it differs: bump it with any change that makes a text index as different terms.
@@ -217,6 +220,8 @@ def index_term_ids(documents: Iterable[Iterable[str]]
     no list per text or per document: tokenizing is most of an index build, and this does it
     at about half the cost per token.
     """
+    import numpy as np
+
     pieces = [_split_text(texts) for texts in documents]
     pieces.append("")  # so that every document, the last one too, ends with a break
     batch = _BatchTerms()

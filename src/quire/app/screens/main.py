@@ -46,6 +46,9 @@ WIDE = 150
 MIN_SIZE = (60, 12)
 DETAIL_DELAY = 0.03
 FIRST_ROWS = 200  # rows read for the first paint, before the whole list
+# The whole list is read from the store only when the index is slow to come (a build, or a saved
+# index still opening after this many seconds): reading it beside a warm start only slowed that.
+WHOLE_LIST_AFTER = 2.0
 EXTERNAL_CHECK = 2.0  # seconds between looks for changes made by other quire processes
 
 
@@ -72,6 +75,7 @@ class MainScreen(AnnotationActions, LibraryActions):
         self._to_top = False  # the next result starts with the cursor on its first paper
         self.as_typed = False  # search misspelt words as typed (no "showing results for …")
         self.explaining = False  # the detail pane says why the paper ranked
+        self._whole_list_of: tuple[bool, bool] | None = None  # (unread, bookmarked) until read
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -151,11 +155,18 @@ class MainScreen(AnnotationActions, LibraryActions):
             return
         view = self.views[self.view_index]
         unread, bookmarked = view.query == "is:unread", view.query == "is:bookmarked"
-        # A screenful now (milliseconds at any size); the whole list from a worker, so a
-        # million papers never hold up the first rows.
+        # A screenful now (milliseconds at any size); the whole list from a worker if the
+        # index is slow to come, so a million papers never hold up the first rows.
         self._show_pids(library.all_pids(unread=unread, bookmarked=bookmarked, limit=FIRST_ROWS))
         self.query_one(SearchBar).status("opening the search index…")
-        self._load_first_list(unread, bookmarked)
+        self._whole_list_of = (unread, bookmarked)
+        self.set_timer(WHOLE_LIST_AFTER, self._whole_list)
+
+    def _whole_list(self) -> None:
+        if self._whole_list_of is not None and self.session.index is None:
+            unread, bookmarked = self._whole_list_of
+            self._load_first_list(unread, bookmarked)
+        self._whole_list_of = None
 
     @work(thread=True, exclusive=True, group="first-list")
     def _load_first_list(self, unread: bool, bookmarked: bool) -> None:
@@ -170,6 +181,7 @@ class MainScreen(AnnotationActions, LibraryActions):
         """The index is being built: say how far it got (and why, when a saved one was refused)."""
         if self.session.index is not None:
             return
+        self._whole_list()  # indexing takes a while: the whole list from the store meanwhile
         share = f" {100 * done // total}%" if total else ""
         why = f" (the saved one was not usable: {reason})" if reason else ""
         self.query_one(SearchBar).status(f"indexing for search{why}…{share}")
