@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from quire import __version__, locations
 from quire.config import Config, ConfigError, config_toml, load_config, parse_toml
 from quire.errors import BadFileError, QuireError, UsageError
-from quire.export import EXPORT_FORMATS, SUFFIXES, export_papers  # bibtexparser loads lazily
+from quire.export import EXPORT_FORMATS, SUFFIXES, export_library  # bibtexparser loads lazily
 from quire.export.writing import write_export
 from quire.files import write_atomic
 from quire.importers import FORMATS, ImportFailure, import_path, iter_import_files
@@ -117,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export papers (all, or those matching a query)")
     p.add_argument("query", nargs="?", default="")
-    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS,
+                   help="quire: every field, source and annotation, to carry or back up the "
+                   "library ('quire import FILE' merges it back, the newer change winning)")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
 
@@ -320,6 +322,8 @@ def cmd_import(ctx: Context) -> int:
                 failed += 1
                 continue
             ctx.print(summary.line())
+            for notice in summary.notices:
+                ctx.print(f"  {safe_text(notice)}")
             if args.reasons:
                 for reason in summary.skip_reasons:
                     ctx.print(f"  skipped {reason}")
@@ -486,7 +490,7 @@ def cmd_remove(ctx: Context) -> int:
 def cmd_export(ctx: Context) -> int:
     args = ctx.args
     result = _run_query(ctx, args.query)
-    text = export_papers(ctx.library.get_papers(result.pids), args.format)
+    text = export_library(ctx.library, result.pids, args.format)
     if args.output is None:
         ctx.out.write(text)
         return 0

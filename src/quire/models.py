@@ -275,9 +275,10 @@ class ImportSummary(BaseModel):
     unchanged: int = 0
     skipped: int = 0
     skip_reasons: list[str] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)  # what else the user should hear
 
     def line(self) -> str:
-        """The one-line summary printed after an import."""
+        """The one-line summary printed after an import (notices on lines of their own)."""
         return (
             f"{self.path} ({self.format}): {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.skipped} skipped"

@@ -1,4 +1,4 @@
-"""Exports of a list of papers: BibTeX, Markdown, JSON and CSV."""
+"""Exports of a list of papers: BibTeX, Markdown, JSON, CSV, and quire's own lossless file."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from quire.wording import counted
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
 
-EXPORT_FORMATS = ("bibtex", "markdown", "json", "csv")
-SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv"}
+    from quire.store import Library
+
+EXPORT_FORMATS = ("bibtex", "markdown", "json", "csv", "quire")
+SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv",
+            "quire": ".quire.json"}
 
 
 def _ascii_word(text: str) -> str:
@@ -205,10 +208,24 @@ EXPORTERS: dict[str, Callable[[Sequence[Paper]], str]] = {
 
 
 def export_papers(papers: Sequence[Paper], fmt: str) -> str:
-    """Render papers in one of ``EXPORT_FORMATS``."""
+    """Render papers in one of ``EXPORT_FORMATS`` but ``quire`` (see :func:`export_library`)."""
     try:
         return EXPORTERS[fmt](papers)
     except KeyError:
         raise ValueError(
             f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}"
         ) from None
+
+
+def export_library(library: Library, pids: Sequence[int], fmt: str) -> str:
+    """Render these papers of the library in any of ``EXPORT_FORMATS``.
+
+    ``quire`` is the lossless library file (every field, source and annotation with its change
+    times), read from the library itself: a ``Paper`` does not carry all of that.
+    """
+    if fmt == "quire":
+        from quire.export.quire_format import write_library_file
+        from quire.store.carry import carried_papers
+
+        return write_library_file(carried_papers(library, pids))
+    return export_papers(library.get_papers(pids), fmt)

@@ -6,7 +6,9 @@ import json
 import re
 from pathlib import Path
 
-FORMATS = ("hf-text", "hf-json", "arxiv-atom", "arxiv-snapshot", "bibtex")
+FORMATS = ("hf-text", "hf-json", "arxiv-atom", "arxiv-snapshot", "bibtex", "quire")
+# quire's own library file says what it is in its header (whatever the file is called).
+_QUIRE_HEADER = re.compile(r'"format"\s*:\s*"quire-library"')
 _BIBTEX_ENTRY = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
 _JSON_KEY = re.compile(r'"([A-Za-z_][\w\-]{0,40})"\s*:')
 _SNAPSHOT_ONLY = frozenset(["authors_parsed", "versions", "update_date", "journal-ref", "report-no",
@@ -30,6 +32,8 @@ def detect_format(path: Path, head: str) -> str:
     """Guess the format from the first few KB of text (and the file name when content is unclear)."""
     stripped = head.lstrip("\ufeff \t\r\n")
     suffix = path.suffix.casefold()
+    if stripped.startswith("{") and _QUIRE_HEADER.search(stripped.split('"papers"', 1)[0]):
+        return "quire"
     if stripped.startswith("{"):
         first_line = stripped.split("\n", 1)[0]
         try:

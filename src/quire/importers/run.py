@@ -27,6 +27,7 @@ from quire.importers.bibtex import read_bibtex
 from quire.importers.detect import FORMATS, detect_format
 from quire.importers.hf_json import read_hf_json
 from quire.importers.hf_text import looks_like_hf_text, read_hf_text
+from quire.importers.quire_file import import_quire_file
 from quire.models import ImportSummary, PaperRecord
 from quire.store import Library
 
@@ -119,7 +120,7 @@ def _one_object_per_line(head: str) -> bool:
 def _records(path: Path, fmt: str | None, ctx: ParseContext) -> tuple[str, Iterator[PaperRecord]]:
     head = _sniff(path)
     chosen = fmt or detect_format(path, head)
-    if chosen not in FORMATS:
+    if chosen not in FORMATS or chosen == "quire":  # quire's own file is not read as records
         raise ImportFailure(f"unknown format {chosen!r}; choose one of: {', '.join(FORMATS)}")
     if chosen == "arxiv-snapshot":
         if not _one_object_per_line(head):
@@ -191,6 +192,11 @@ def import_path(
     _require_regular(path, info.st_mode)
     ctx = ParseContext(path=path, year=year, on_progress=on_progress,
                        today=today or date.today())
+    if (fmt or detect_format(path, _sniff(path))) == "quire":
+        summary = import_quire_file(library, path)
+        if on_progress is not None:
+            on_progress(info.st_size, info.st_size)
+        return summary
     try:
         chosen, records = _records(path, fmt, ctx)
     except QuireError:

@@ -555,14 +555,19 @@ class Library:
         self,
         conn: sqlite3.Connection,
         batch: list[PaperRecord],
-        source: str,
+        source: str | None,
         summary: ImportSummary,
         now: str,
         rev: int,
+        fixed: Sequence[Mapping[str, Any]] | None = None,
+        landed: Callable[[int, int, bool], None] | None = None,
     ) -> None:
+        """Merge one batch of records. ``source`` None records no source (the caller does);
+        ``fixed`` gives per record a ``short_id`` and ``added`` for a new paper (a carried
+        library's own); ``landed(index, pid, is_new)`` is told where each record went."""
         titles = [title_key(record.title) for record in batch]  # folded once: it is not cheap
         state = self._load_batch(conn, batch, titles)
-        for record, key in zip(batch, titles, strict=True):
+        for index, (record, key) in enumerate(zip(batch, titles, strict=True)):
             if not key:
                 summary.skipped += 1
                 summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
@@ -574,14 +579,18 @@ class Library:
             if record.arxiv_id:
                 values["arxiv_id"] = record.arxiv_id
             if pid is None:
-                row = self._insert(conn, state, values, key, now, rev)
+                row = self._insert(conn, state, values, key, now, rev,
+                                   fixed[index] if fixed is not None else None)
                 summary.added += 1
                 if self._journal is not None:
                     self._journal.add("insert", row["pid"])
                 # A new row holds exactly the record's values, so its evidence is the record's.
                 self._remember(state, row, evidence)
                 state.inserted.add(row["pid"])
-                state.new_sources.append((row["pid"], source, summary.path, now))
+                if source is not None:
+                    state.new_sources.append((row["pid"], source, summary.path, now))
+                if landed is not None:
+                    landed(index, row["pid"], True)
                 continue
             row = state.rows[pid]
             old_key = row["title_key"]
@@ -603,6 +612,10 @@ class Library:
             if record.arxiv_id or record.doi:
                 self._absorb_same(conn, state, row, key, rev)
             self._remember(state, row)
+            if landed is not None:
+                landed(index, row["pid"], False)
+            if source is None:
+                continue
             if row["pid"] in state.inserted:
                 state.new_sources.append((row["pid"], source, summary.path, now))
                 continue
@@ -636,13 +649,18 @@ class Library:
     @staticmethod
     def _insert(
         conn: sqlite3.Connection, state: _Batch, values: dict[str, Any], key: str, now: str,
-        rev: int
+        rev: int, fixed: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         short = short_id_for(key)
-        if short not in state.free_checked or short in state.taken:
+        wanted = fixed.get("short_id") if fixed else None
+        if wanted and wanted not in state.taken and not conn.execute(
+                "SELECT 1 FROM papers WHERE short_id=?", (wanted,)).fetchone():
+            short = wanted  # a carried library keeps its short ids where they are free
+        elif short not in state.free_checked or short in state.taken:
             short = _free_short_id(conn, key, values)  # not known free: ask the library
         state.taken.add(short)
-        values = {**values, "short_id": short, "added": now, "rev": rev}
+        added = fixed.get("added") if fixed else None
+        values = {**values, "short_id": short, "added": added or now, "rev": rev}
         columns = ", ".join(values)
         marks = ",".join("?" * len(values))
         cursor = conn.execute(
@@ -931,21 +949,41 @@ class Library:
         self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int
     ) -> None:
         now = _now()
+        # Each aspect that changes gets a new change time (schema v7), which is what a carried
+        # library's import compares (newer change wins); an unchanged aspect keeps its time.
+        changed_at = datetime.now(UTC).isoformat()
+        before = self._annotations(conn, list(values))
+        stamps = annotation_stamps(conn, list(values))
         for pid, ann in values.items():
+            old = before[pid]
+            stamp = dict(zip(STAMP_COLUMNS, stamps.get(pid, (None,) * 4), strict=True))
+            for column, differs in (
+                    ("bookmark_changed", old.bookmarked != ann.bookmarked),
+                    ("read_changed", old.read != ann.read),
+                    ("tags_changed", sorted(old.tags) != sorted(ann.tags)),
+                    ("note_changed", old.note != ann.note)):
+                if differs:
+                    stamp[column] = changed_at
             conn.execute(
-                "INSERT INTO annotations(pid, bookmarked, read, note, read_at, bookmarked_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pid) DO UPDATE SET "
+                "INSERT INTO annotations(pid, bookmarked, read, note, read_at, bookmarked_at, "
+                "bookmark_changed, read_changed, tags_changed, note_changed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pid) DO UPDATE SET "
                 "bookmarked=excluded.bookmarked, read=excluded.read, note=excluded.note, "
-                "read_at=excluded.read_at, bookmarked_at=excluded.bookmarked_at",
+                "read_at=excluded.read_at, bookmarked_at=excluded.bookmarked_at, "
+                "bookmark_changed=excluded.bookmark_changed, read_changed=excluded.read_changed, "
+                "tags_changed=excluded.tags_changed, note_changed=excluded.note_changed",
                 (pid, int(ann.bookmarked), int(ann.read), ann.note,
                  ann.read_at.isoformat() if ann.read_at else None,
-                 ann.bookmarked_at.isoformat() if ann.bookmarked_at else None),
+                 ann.bookmarked_at.isoformat() if ann.bookmarked_at else None,
+                 *(stamp[c] for c in STAMP_COLUMNS)),
             )
             if ann.read:  # a paper read is a paper seen: it is no longer new
                 conn.execute("DELETE FROM fresh WHERE pid=?", (pid,))
-            conn.execute("DELETE FROM tags WHERE pid=?", (pid,))
+            # Tags that stay keep the time they were added; gone ones go, new ones are stamped.
+            conn.executemany("DELETE FROM tags WHERE pid=? AND tag=?",
+                             [(pid, tag) for tag in set(old.tags) - set(ann.tags)])
             conn.executemany(
-                "INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                "INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
                 [(pid, tag, now) for tag in ann.tags],
             )
             conn.execute("UPDATE papers SET rev=? WHERE pid=?", (rev, pid))
@@ -1155,6 +1193,24 @@ def _free_short_id(conn: sqlite3.Connection, key: str, values: dict[str, Any]) -
         attempt += 1
         short = short_id_for(f"{key}|{extra}|{attempt}")
     return short
+
+
+STAMP_COLUMNS = ("bookmark_changed", "read_changed", "tags_changed", "note_changed")
+
+
+def annotation_stamps(conn: sqlite3.Connection, pids: Sequence[int]
+                      ) -> dict[int, tuple[str | None, ...]]:
+    """When each aspect of these papers' annotations last changed (``STAMP_COLUMNS`` order).
+
+    Papers without an annotation row are left out; a ``None`` is "not since schema v7".
+    """
+    out: dict[int, tuple[str | None, ...]] = {}
+    for chunk in _chunks(list(pids)):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT pid, {', '.join(STAMP_COLUMNS)} FROM annotations "
+                                f"WHERE pid IN ({marks})", tuple(chunk)):
+            out[int(row[0])] = tuple(row[1:])
+    return out
 
 
 def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Paper:

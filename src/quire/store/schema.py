@@ -136,6 +136,17 @@ CREATE INDEX papers_newest ON papers(published IS NULL, published DESC);
 """
 
 
+# Version 8: when each annotation last changed (bookmark, read state, tags, note), so a library
+# carried to another machine and back merges annotation by annotation, the newer change winning
+# (``quire export --format quire``). NULL: not changed since this version (older libraries).
+_V8 = """
+ALTER TABLE annotations ADD COLUMN bookmark_changed TEXT;
+ALTER TABLE annotations ADD COLUMN read_changed TEXT;
+ALTER TABLE annotations ADD COLUMN tags_changed TEXT;
+ALTER TABLE annotations ADD COLUMN note_changed TEXT;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # executescript would COMMIT the caller's transaction; run statement by statement instead.
@@ -148,7 +159,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
                                                           _script(_V3), _script(_V4), _script(_V5),
-                                                          _script(_V6), _script(_V7)]
+                                                          _script(_V6), _script(_V7), _script(_V8)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

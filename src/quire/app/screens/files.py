@@ -73,7 +73,8 @@ class ExportDialog(Dialog[Path | None]):
         """Switch format and the file's suffix with it."""
         self.fmt = str(event.pressed.label)
         path_input = self.query_one(Input)
-        path_input.value = str(Path(path_input.value).with_suffix(SUFFIXES[self.fmt]))
+        base = Path(path_input.value.removesuffix(SUFFIXES["quire"]))  # two dots: not a suffix
+        path_input.value = str(base.with_suffix(SUFFIXES[self.fmt]))
 
     @on(Input.Submitted)
     def done(self, event: Input.Submitted) -> None:
@@ -94,10 +95,10 @@ class ExportDialog(Dialog[Path | None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, fmt: str, path: Path, overwrite: bool) -> None:
-        from quire.export import export_papers
+        from quire.export import export_library
 
         try:
-            text = export_papers(self.library.get_papers(self.pids), fmt)
+            text = export_library(self.library, self.pids, fmt)
             write_export(path, text, overwrite=overwrite)
         except ExportExistsError:  # created while the dialog was open: still not overwritten
             self.app.call_from_thread(self._finished, None, f"Export failed: {path} exists now; "

@@ -90,7 +90,7 @@ class ImportProgress(ProgressBar):
 
             try:
                 summary = import_path(self.session.library, file, on_progress=progress)
-                lines.append(summary.line())
+                lines += [summary.line(), *summary.notices]  # notices: note conflicts
             except ImportCancelled:
                 break
             except QuireError as error:
