@@ -260,7 +260,7 @@ def test_a_truncated_file_fails_by_the_cli_and_changes_nothing(annotated: Librar
 
 def test_an_old_library_without_change_times_still_merges(annotated: Library,
                                                            tmp_path: Path) -> None:
-    """Annotations made before schema v7 have no change times: the export uses the times the
+    """Annotations made before schema v8 have no change times: the export uses the times the
     library has (bookmarked, read, tag added), and the import treats unknown as oldest."""
     path = carry(annotated, tmp_path)
     data = json.loads(path.read_text(encoding="utf-8"))

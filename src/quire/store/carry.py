@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 def carried_papers(library: Library, pids: Sequence[int]) -> list[dict[str, Any]]:
     """These papers (in this order) with every field, source and annotation, as plain data.
 
-    A change time the library does not have (annotations made before schema v7) is taken from
+    A change time the library does not have (annotations made before schema v8) is taken from
     what it does have: when the bookmark or read mark was set, when the newest tag was added.
     """
     out: dict[int, dict[str, Any]] = {}

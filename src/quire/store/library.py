@@ -949,7 +949,7 @@ class Library:
         self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int
     ) -> None:
         now = _now()
-        # Each aspect that changes gets a new change time (schema v7), which is what a carried
+        # Each aspect that changes gets a new change time (schema v8), which is what a carried
         # library's import compares (newer change wins); an unchanged aspect keeps its time.
         changed_at = datetime.now(UTC).isoformat()
         before = self._annotations(conn, list(values))
@@ -1202,7 +1202,7 @@ def annotation_stamps(conn: sqlite3.Connection, pids: Sequence[int]
                       ) -> dict[int, tuple[str | None, ...]]:
     """When each aspect of these papers' annotations last changed (``STAMP_COLUMNS`` order).
 
-    Papers without an annotation row are left out; a ``None`` is "not since schema v7".
+    Papers without an annotation row are left out; a ``None`` is "not since schema v8".
     """
     out: dict[int, tuple[str | None, ...]] = {}
     for chunk in _chunks(list(pids)):
