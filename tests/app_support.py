@@ -9,11 +9,12 @@ from pathlib import Path
 from time import monotonic
 from typing import Any
 
+import textual._wait
 from textual.app import App
 from textual.pilot import Pilot
-from textual.worker import Worker, WorkerCancelled, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from conftest import SEEDS, TODAY
+from conftest import SEEDS, TODAY, copy_template
 from quire.app import make_app
 from quire.app.quire_app import QuireApp
 from quire.app.screens.main import MainScreen
@@ -23,27 +24,47 @@ from quire.importers import import_path
 from quire.store import Library
 
 
-def seeded_library(folder: Path) -> Library:
-    """A library file in ``folder`` holding the five seed pages."""
-    library = Library(folder / "library.sqlite3")
-    if library.count() == 0:
+def seeded_library(folder: Path, saved_index: bool = False) -> Library:
+    """A library file in ``folder`` holding the five seed pages (with its search index saved in
+    the cache if ``saved_index``, as after an earlier start of the reader).
+
+    A copy of the session's template (see ``conftest.seed_template``), unless ``folder`` already
+    holds a library: a restart in a test opens what the test left there.
+    """
+    path = folder / "library.sqlite3"
+    if not path.exists():
+        copy_template("app", path, saved_index=saved_index)
+    library = Library(path)
+    if library.count() == 0:  # an empty library a test made here: seed it as the template was
         for seed in SEEDS:
             import_path(library, seed, today=TODAY)
-        # One import time for every paper: on a busy machine the imports straddle a second, and
-        # papers of one date would then change order between runs (snapshots flake).
-        with sqlite3.connect(folder / "library.sqlite3") as conn:
+        with sqlite3.connect(path) as conn:
             conn.execute("UPDATE papers SET added = ?", (f"{TODAY.isoformat()}T12:00:00+00:00",))
         conn.close()
     return library
 
 
 def app_on(folder: Path, empty: bool = False, **config: Any) -> QuireApp:
-    """The reader on a library in ``folder`` (the seeds unless ``empty``), config from kwargs."""
+    """The reader on a library in ``folder`` (the seeds unless ``empty``), config from kwargs.
+
+    A new seeded library comes with its index saved (building it is covered by its own tests);
+    one a test made in ``folder`` beforehand is opened as it is.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    library = Library(folder / "library.sqlite3") if empty else seeded_library(folder)
+    library = Library(folder / "library.sqlite3") if empty else seeded_library(folder, True)
     return make_app(Config(**config), config_path=folder / "config.toml", library=library,
                     import_sample_if_new=False)
 
+
+# Pilot waits after every key press until the process looks idle: it sleeps in 20 ms slices until
+# one slice used under 1 ms of CPU (textual._wait). Two such waits per key made typing a query
+# cost half a second of doing nothing. Slices of 4 ms (same 5% idle test) still let every queued
+# message run first; the tests then wait on the real condition (``settle``), never on this.
+_IDLE_SLICE = 0.004
+if not hasattr(textual._wait, "SLEEP_GRANULARITY") or not hasattr(textual._wait, "SLEEP_IDLE"):
+    raise ImportError("textual._wait changed: revisit the idle slice in tests/app_support.py")
+textual._wait.SLEEP_GRANULARITY = _IDLE_SLICE
+textual._wait.SLEEP_IDLE = _IDLE_SLICE / 20
 
 # How long a test may wait for the reader to become quiet before it fails (a hang, not a wait:
 # every loop below returns as soon as its condition holds).
@@ -59,14 +80,18 @@ async def ready(pilot: Pilot[Any], timeout: float = SETTLE_TIMEOUT) -> None:
     assert isinstance(app, QuireApp)
     deadline = monotonic() + timeout
     while app.index is None:
-        failed = [w for w in app.workers if w.state == WorkerState.ERROR]
+        failed = [w.error for w in app.workers if w.state == WorkerState.ERROR] + app.crashes
         if failed:
-            raise AssertionError(f"the index was never built: {failed[0].error!r}")
+            raise AssertionError(f"the index was never built: {failed[0]!r}")
         if not app.is_running:
             raise AssertionError("the app stopped before the index was built")
         if monotonic() > deadline:
             raise AssertionError(f"the index was not built within {timeout} s")
-        await _workers_done(app)
+        try:
+            with suppress(WorkerCancelled):
+                await app.workers.wait_for_complete(_working(app))
+        except WorkerFailed as error:
+            raise AssertionError(f"the index was never built: {error.error!r}") from error
         await pilot.pause()
     await settle(pilot)
 
@@ -80,7 +105,7 @@ async def settle(pilot: Pilot[Any]) -> None:
     """
     deadline = monotonic() + SETTLE_TIMEOUT
     while True:
-        await pilot.wait_for_scheduled_animations()
+        await pilot.app.animator.wait_until_complete()
         await _workers_done(pilot.app)
         await pilot.pause()
         busy = _busy(pilot)
@@ -106,10 +131,15 @@ def _working(app: App[Any]) -> list[Worker[Any]]:
 
 
 async def _workers_done(app: App[Any]) -> None:
-    """Wait for the workers; a superseded (cancelled) one is not an error, a failed one is."""
+    """Wait for the running workers (not those waiting on a dialog) to finish.
+
+    A superseded (cancelled) worker is normal. A failed one is the reader's to report (its error
+    boundary puts it in ``app.crashes`` and a notification, which tests check): raising it here
+    as well would depend on whether it failed before or during this wait.
+    """
     working = _working(app)
     if working:
-        with suppress(WorkerCancelled):
+        with suppress(WorkerCancelled, WorkerFailed):
             await app.workers.wait_for_complete(working)
 
 

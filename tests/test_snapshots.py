@@ -1,6 +1,6 @@
 """Snapshots of the reader at a fixed size (pytest-textual-snapshot), grouped by feature.
 
-Update after an intended change with: pytest tests/test_snapshots.py --snapshot-update
+Update after an intended change with: pytest -n 0 tests/test_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
