@@ -329,7 +329,7 @@ def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
     from datetime import UTC, datetime, timedelta
 
     from quire.search import SearchIndex
-    from quire.store import library as library_module
+    from quire.store import merging as merging_module
 
     straight = Library(tmp_path / "straight.sqlite3")
     for seed in SEEDS:
@@ -337,7 +337,7 @@ def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
     ticks = iter(range(10**6))
     start = datetime(2020, 1, 1, tzinfo=UTC)
     # As if every write happened a second after the one before (imports with pauses between).
-    monkeypatch.setattr(library_module, "_now",
+    monkeypatch.setattr(merging_module, "_now",
                         lambda: (start + timedelta(seconds=next(ticks))).isoformat())
     paused = Library(tmp_path / "paused.sqlite3")
     for seed in SEEDS:

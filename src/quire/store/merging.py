@@ -1,0 +1,363 @@
+"""Merging imported records into the library: which stored paper a record describes (arXiv id,
+DOI, else title with no evidence against it), updating or inserting it, and folding papers found
+to be the same into one (sources and annotations move; nothing is lost).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from quire.models import (
+    Annotation,
+    ImportSummary,
+    PaperRecord,
+    doi_key,
+    name_words,
+    same_name_words,
+    short_id_for,
+    title_key,
+)
+from quire.store.connection import _chunks, _now
+from quire.store.journal import ImportJournal, _Journal
+from quire.store.rows import LIST_FIELDS, SCALAR_FIELDS, record_columns
+
+_BATCH = 1000
+
+
+def _batched(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@dataclass
+class _Batch:
+    """Rows touched by one import batch, kept in memory so duplicates inside a file merge too."""
+
+    rows: dict[int, dict[str, Any]]
+    by_arxiv: dict[str, int]
+    by_key: dict[str, list[int]]
+    by_doi: dict[str, int]
+    evidence: dict[int, _Evidence] = field(default_factory=dict)  # per row, kept current
+    # Short ids of the batch's titles already taken in the library (looked up in one query).
+    free_checked: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)
+    inserted: set[int] = field(default_factory=set)  # papers this batch added
+    # Sources of papers this batch added, written together at the end of the batch (or before
+    # an absorb reads them). Not journalled: undoing the insert deletes them with the paper.
+    new_sources: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def flush_sources(self, conn: sqlite3.Connection) -> None:
+        """Write the queued sources of new papers."""
+        if self.new_sources:
+            conn.executemany("INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen)"
+                             " VALUES (?, ?, ?, ?)", self.new_sources)
+            self.new_sources.clear()
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What tells two papers with the same title apart: ids, first author, year, venue."""
+
+    arxiv_id: str | None
+    doi: str | None  # folded; arXiv's own DOIs (10.48550/…) are left out: they repeat the id
+    first_author: tuple[str, ...]  # folded words of the first author's name; () if unknown
+    year: int | None
+    venue: str | None
+
+    @classmethod
+    def of_record(cls, record: PaperRecord) -> _Evidence:
+        return cls._make(record.arxiv_id, record.doi, record.authors[:1],
+                         record.published.year if record.published else None, record.journal_ref)
+
+    @classmethod
+    def of_row(cls, row: dict[str, Any]) -> _Evidence:
+        authors = json.loads(row["authors"]) if row.get("authors") else []
+        published = row.get("published")
+        year = int(str(published)[:4]) if published else None
+        return cls._make(row.get("arxiv_id"), row.get("doi"), authors[:1], year,
+                         row.get("journal_ref"))
+
+    @classmethod
+    def _make(cls, arxiv_id: str | None, doi: str | None, first: list[str], year: int | None,
+              venue: str | None) -> _Evidence:
+        folded_doi = doi_key(doi) if doi else None
+        if folded_doi and folded_doi.startswith("10.48550/"):
+            folded_doi = None
+        return cls(arxiv_id, folded_doi, tuple(name_words(first[0])) if first else (), year,
+                   title_key(venue) or None if venue else None)
+
+    def conflicts(self, other: _Evidence) -> str | None:
+        """Why two same-titled papers are different works, or ``None`` if nothing says so.
+
+        Missing values say nothing. A year is only compared when both sides name authors: a
+        date without authors comes from a Hugging Face page capture, whose year is inferred.
+        """
+        if self.arxiv_id and other.arxiv_id and self.arxiv_id != other.arxiv_id:
+            return "arxiv"
+        if self.doi and other.doi and self.doi != other.doi:
+            return "doi"
+        if self.first_author and other.first_author:
+            if not same_name_words(self.first_author, other.first_author):
+                return "author"
+            if self.year and other.year and self.year != other.year:
+                return "year"
+        if (self.venue and other.venue and self.venue != other.venue
+                and not (self.arxiv_id or other.arxiv_id)):
+            return "venue"  # a journal and a conference version (arXiv's journal_ref is free text)
+        return None
+
+
+class LibraryMerging(ImportJournal):
+    """Imports that merge into the library, in chunks, as one unit."""
+
+    def import_records(
+        self,
+        records: Iterable[PaperRecord],
+        summary: ImportSummary,
+        source: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Merge records into the library as one import and count what happened.
+
+        ``source`` names the format (``hf-text``, ``arxiv-atom``…); ``summary.path`` the origin file.
+        Records are read outside any transaction and merged a batch per transaction, so other
+        writers get through between batches; every change is journalled, and if the iterator
+        raises (or the process dies) the import is rolled back as a unit: nothing is kept and the
+        error propagates.
+        """
+        now = _now()
+        import_id = self._begin_import(summary.path)
+        try:
+            for batch in _batched(records, _BATCH):  # parsing happens here, with no lock held
+                with self._write() as (conn, rev):
+                    self._journal = _Journal(import_id)
+                    try:
+                        self._import_batch(conn, batch, source, summary, now, rev)
+                        self._journal.flush(conn)
+                    finally:
+                        self._journal = None
+                if progress is not None:
+                    progress(len(batch))
+        except BaseException:
+            self._undo_import(import_id)
+            raise
+        self._end_import(import_id)
+        return summary
+
+    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord],
+                    titles: list[str]) -> _Batch:
+        ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
+        keys = sorted(set(titles))
+        dois = sorted({doi_key(r.doi) for r in batch if r.doi})
+        rows: dict[int, dict[str, Any]] = {}
+        for column, values in (("arxiv_id", ids), ("title_key", keys), ("lower(doi)", dois)):
+            for chunk in _chunks(values):
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(
+                    f"SELECT * FROM papers WHERE {column} IN ({marks})", tuple(chunk)
+                ):
+                    rows[row["pid"]] = dict(row)
+        state = _Batch(rows, {}, {}, {})
+        for pid in sorted(rows):
+            self._remember(state, rows[pid])
+        state.free_checked = {short_id_for(key) for key in keys if key}
+        for chunk in _chunks(sorted(state.free_checked)):
+            state.taken.update(r[0] for r in conn.execute(
+                f"SELECT short_id FROM papers WHERE short_id IN ({','.join('?' * len(chunk))})",
+                tuple(chunk)))
+        return state
+
+    @staticmethod
+    def _remember(state: _Batch, row: dict[str, Any], evidence: _Evidence | None = None) -> None:
+        state.rows[row["pid"]] = row
+        state.evidence[row["pid"]] = _Evidence.of_row(row) if evidence is None else evidence
+        if row["arxiv_id"]:
+            state.by_arxiv[row["arxiv_id"]] = row["pid"]
+        if row.get("doi"):
+            state.by_doi.setdefault(doi_key(row["doi"]), row["pid"])
+        pids = state.by_key.setdefault(row["title_key"], [])
+        if row["pid"] not in pids:
+            pids.append(row["pid"])
+
+    @staticmethod
+    def _identify(state: _Batch, record: PaperRecord, key: str, evidence: _Evidence
+                  ) -> int | None:
+        """The paper this record describes: by arXiv id, then DOI, then title with no evidence
+        against it (first author and year, venue, other ids); a bare title matches by title."""
+        if record.arxiv_id and (pid := state.by_arxiv.get(record.arxiv_id)) is not None:
+            return pid
+        if record.doi and (pid := state.by_doi.get(doi_key(record.doi))) is not None:
+            row = state.rows[pid]
+            if not (record.arxiv_id and row["arxiv_id"]):  # two arXiv ids are two papers
+                return pid
+        for pid in state.by_key.get(key, []):
+            if evidence.conflicts(state.evidence[pid]) is None:
+                return pid
+        return None
+
+    def _import_batch(
+        self,
+        conn: sqlite3.Connection,
+        batch: list[PaperRecord],
+        source: str | None,
+        summary: ImportSummary,
+        now: str,
+        rev: int,
+        fixed: Sequence[Mapping[str, Any]] | None = None,
+        landed: Callable[[int, int, bool], None] | None = None,
+    ) -> None:
+        """Merge one batch of records. ``source`` None records no source (the caller does);
+        ``fixed`` gives per record a ``short_id`` and ``added`` for a new paper (a carried
+        library's own); ``landed(index, pid, is_new)`` is told where each record went."""
+        titles = [title_key(record.title) for record in batch]  # folded once: it is not cheap
+        state = self._load_batch(conn, batch, titles)
+        for index, (record, key) in enumerate(zip(batch, titles, strict=True)):
+            if not key:
+                summary.skipped += 1
+                summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
+                continue
+            evidence = _Evidence.of_record(record)
+            pid = self._identify(state, record, key, evidence)
+            values = record_columns(record)
+            values["title_key"] = key
+            if record.arxiv_id:
+                values["arxiv_id"] = record.arxiv_id
+            if pid is None:
+                row = self._insert(conn, state, values, key, now, rev,
+                                   fixed[index] if fixed is not None else None)
+                summary.added += 1
+                if self._journal is not None:
+                    self._journal.add("insert", row["pid"])
+                # A new row holds exactly the record's values, so its evidence is the record's.
+                self._remember(state, row, evidence)
+                state.inserted.add(row["pid"])
+                if source is not None:
+                    state.new_sources.append((row["pid"], source, summary.path, now))
+                if landed is not None:
+                    landed(index, row["pid"], True)
+                continue
+            row = state.rows[pid]
+            old_key = row["title_key"]
+            changes = {k: v for k, v in values.items() if row.get(k) != v}
+            if changes and self._journal is not None:
+                self._journal.add("update", pid, {k: row.get(k) for k in changes})
+            if changes:
+                sets = ", ".join(f"{k}=?" for k in changes)
+                conn.execute(
+                    f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
+                    (*changes.values(), rev, pid),
+                )
+                row.update(changes)
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+            if old_key != key and pid in state.by_key.get(old_key, []):
+                state.by_key[old_key].remove(pid)
+            if record.arxiv_id or record.doi:
+                self._absorb_same(conn, state, row, key, rev)
+            self._remember(state, row)
+            if landed is not None:
+                landed(index, row["pid"], False)
+            if source is None:
+                continue
+            if row["pid"] in state.inserted:
+                state.new_sources.append((row["pid"], source, summary.path, now))
+                continue
+            added = conn.execute(
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
+                "VALUES (?, ?, ?, ?)",
+                (row["pid"], source, summary.path, now),
+            ).rowcount
+            if added and self._journal is not None:
+                self._journal.add("source", row["pid"], [source, summary.path])
+        state.flush_sources(conn)
+
+    def _absorb_same(self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any],
+                     key: str, rev: int) -> None:
+        """Papers known only by this title, with nothing against the now identified paper, are
+        the same paper: fold them in (their annotations are kept)."""
+        evidence = _Evidence.of_row(row)
+        for other in list(state.by_key.get(key, [])):
+            other_row = state.rows[other]
+            if other == row["pid"] or other_row["arxiv_id"]:
+                continue
+            if evidence.conflicts(state.evidence[other]) is None:
+                state.flush_sources(conn)  # the absorb moves (and journals) the sources
+                self._absorb(conn, into=row["pid"], other=other, rev=rev)
+                state.by_key[key].remove(other)
+                state.rows.pop(other)
+                state.evidence.pop(other, None)
+                if other_row.get("doi"):
+                    state.by_doi.pop(doi_key(other_row["doi"]), None)
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, state: _Batch, values: dict[str, Any], key: str, now: str,
+        rev: int, fixed: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        short = short_id_for(key)
+        wanted = fixed.get("short_id") if fixed else None
+        if wanted and wanted not in state.taken and not conn.execute(
+                "SELECT 1 FROM papers WHERE short_id=?", (wanted,)).fetchone():
+            short = wanted  # a carried library keeps its short ids where they are free
+        elif short not in state.free_checked or short in state.taken:
+            short = _free_short_id(conn, key, values)  # not known free: ask the library
+        state.taken.add(short)
+        added = fixed.get("added") if fixed else None
+        values = {**values, "short_id": short, "added": added or now, "rev": rev}
+        columns = ", ".join(values)
+        marks = ",".join("?" * len(values))
+        cursor = conn.execute(
+            f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values())
+        )
+        row = dict.fromkeys(("arxiv_id", *SCALAR_FIELDS, *LIST_FIELDS))
+        row.update(values)
+        row["pid"] = cursor.lastrowid
+        return row
+
+    def _absorb(self, conn: sqlite3.Connection, into: int, other: int, rev: int) -> None:
+        """Fold paper ``other`` into ``into``: sources and annotations move, nothing is lost."""
+        merged = self._annotations(conn, [into, other])
+        a, b = merged.get(into, Annotation()), merged.get(other, Annotation())
+        if self._journal is not None:
+            self._journal.add("absorb", other, {
+                "into": into,
+                "row": dict(conn.execute("SELECT * FROM papers WHERE pid=?", (other,)).fetchone()),
+                "sources": [list(r) for r in conn.execute(
+                    "SELECT source, origin, first_seen FROM paper_sources WHERE pid=?",
+                    (other,))],
+                "into_annotation": a.model_dump(mode="json"),
+                "annotation": b.model_dump(mode="json"),
+            })
+        joined = Annotation(
+            bookmarked=a.bookmarked or b.bookmarked,
+            read=a.read or b.read,
+            tags=sorted(set(a.tags) | set(b.tags)),
+            note="\n\n".join(n for n in (a.note, b.note) if n),
+            read_at=a.read_at or b.read_at,
+            bookmarked_at=a.bookmarked_at or b.bookmarked_at,
+        )
+        conn.execute(
+            "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=?", (into, other)
+        )
+        conn.execute("DELETE FROM papers WHERE pid=?", (other,))
+        conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (other, rev))
+        self._put_annotations(conn, {into: joined}, rev)
+
+
+def _free_short_id(conn: sqlite3.Connection, key: str, values: dict[str, Any]) -> str:
+    """The short id for a new paper: from its title, unless another paper with the same title
+    (another edition, another version) holds it; then from the title and what sets it apart."""
+    short = short_id_for(key)
+    extra = "|".join(str(values.get(k) or "") for k in ("doi", "published", "authors"))
+    attempt = 0
+    while conn.execute("SELECT 1 FROM papers WHERE short_id=?", (short,)).fetchone():
+        attempt += 1
+        short = short_id_for(f"{key}|{extra}|{attempt}")
+    return short
