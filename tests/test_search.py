@@ -300,3 +300,35 @@ def test_one_letter_is_not_a_prefix(small: Library) -> None:
     result = index.search("r")
     assert result.pids == [] and result.prefixes == ()
     assert index.search("re").prefixes == ("re",)
+
+
+def test_refresh_from_several_threads_applies_each_change_once(seeded: Library) -> None:
+    """The reader's index, catch-up and sync workers may all call ``refresh`` at once: the
+    revision is checked under the index's lock, so one of them catches up and the others find
+    nothing left to do (checked outside, each would retire the removed papers again and count
+    them as unsaved changes once more)."""
+    import threading
+
+    index = SearchIndex.build(seeded)
+    unsaved = index.unsaved
+    pids = index.search("").pids
+    gone, tagged = pids[:20], pids[20:]
+    seeded.remove(gone)
+    seeded.add_tags(tagged, ["shared"])
+    start = threading.Barrier(8)
+    moved: list[int] = []
+
+    def catch_up() -> None:
+        start.wait()
+        moved.append(index.refresh())
+
+    threads = [threading.Thread(target=catch_up) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(moved) == [0] * 7 + [len(pids)]
+    assert index.unsaved == unsaved + len(pids)
+    assert index.rev == seeded.current_rev()
+    assert sorted(index.search("tag:shared").pids) == sorted(tagged)
+    assert index.size == len(tagged)

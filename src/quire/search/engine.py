@@ -63,13 +63,16 @@ class SearchIndex(IndexOrdering):
         ``progress(done, total)`` is called after each batch. ``prepare`` works out the sort
         orders now (the reader wants them before the first keystroke; a one-off command does not).
         """
-        rev = self.library.current_rev()
-        if rev == self.rev:
-            return 0
-        removed = self.library.removed_since(self.rev)
-        total = self.library.count() if progress is not None and not self.rev else 0
-        changed = 0
+        # The revision is read and compared under the lock: several workers refresh (the
+        # reader's catch-up, an import's, a sync's), and one that read it outside could apply
+        # changes another had already applied, or set ``rev`` back to an older number.
         with self.lock:
+            rev = self.library.current_rev()
+            if rev == self.rev:
+                return 0
+            removed = self.library.removed_since(self.rev)
+            total = self.library.count() if progress is not None and not self.rev else 0
+            changed = 0
             for pid in removed:
                 self._retire(pid)
             for batch in self.library.index_rows(since_rev=self.rev, batch=BUILD_BATCH):
