@@ -11,7 +11,13 @@ from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
-from quire.importers.base import MAX_RECORD_BYTES, ParseContext, describe_validation, load_json
+from quire.importers.base import (
+    MAX_RECORD_BYTES,
+    MONTH_NUMBERS,
+    ParseContext,
+    describe_validation,
+    load_json,
+)
 from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord
 
@@ -37,15 +43,14 @@ def _reader_text(text: Any) -> str | None:
 # How the snapshot writes a version's date: "Mon, 2 Apr 2007 19:18:42 GMT". Read directly (the
 # general RFC 2822 parser cost a tenth of an import); anything else goes to that parser.
 _CREATED = re.compile(r"[A-Z][a-z]{2}, (\d{1,2}) ([A-Z][a-z]{2}) ([1-9]\d{3}) \d\d:\d\d:\d\d GMT")
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
 def _created_day(created: str) -> date:
     """The day of a version's ``created`` stamp; ``ValueError``/``TypeError`` if it has none."""
     match = _CREATED.fullmatch(created)
-    if match and match.group(2) in _MONTHS:
-        return date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
+    month = MONTH_NUMBERS.get(match.group(2).lower()) if match else None
+    if match and month:
+        return date(int(match.group(3)), month, int(match.group(1)))
     return parsedate_to_datetime(created).date()
 
 

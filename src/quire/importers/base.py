@@ -24,6 +24,10 @@ MAX_LIST_ITEMS = 10_000  # authors, keywords or categories of one record
 MAX_COUNT = 10**12  # upvotes, comments, stars, author counts
 MAX_TEXT_FILE_BYTES = 512 * 1024 * 1024  # whole-file formats; the snapshot is streamed
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# The months as every importer reads them (BibTeX macros, Hugging Face dates, snapshot stamps).
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+MONTH_NUMBERS = {name[:3].casefold(): number for number, name in enumerate(MONTH_NAMES, start=1)}
 
 
 class ImportFailure(BadFileError):

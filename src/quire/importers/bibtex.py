@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from quire.importers.base import ParseContext, describe_validation
+from quire.importers.base import MONTH_NAMES, MONTH_NUMBERS, ParseContext, describe_validation
 from quire.importers.tex import tex_to_text
 from quire.models import PaperRecord, clean_doi, split_arxiv_version
 
@@ -26,10 +26,7 @@ if TYPE_CHECKING:
     from bibtexparser.model import Entry
 
 # BibTeX's predefined month macros (``month = mar``) expand to the full names.
-_MONTH_MACROS = {m[:3].casefold(): m for m in (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December")}
-_MONTHS = {abbrev: number for number, abbrev in enumerate(_MONTH_MACROS, start=1)}
+_MONTH_MACROS = {m[:3].casefold(): m for m in MONTH_NAMES}
 # One piece of a value: a braced or quoted literal, or a bare word (macro name or number).
 _PIECE = re.compile(r'\s*(?:(\{)|(")|([^\s#{}"]+))\s*')
 # An arXiv id where people put it: arxiv.org/abs/ID, arXiv:ID, "arXiv preprint arXiv:ID",
@@ -219,7 +216,7 @@ def _year_month(fields: dict[str, object]) -> tuple[int | None, int | None, int 
         number = month
     elif isinstance(month, str):
         text = month.strip().casefold()
-        number = _MONTHS.get(text[:3]) or (int(text) if text.isdigit() else None)
+        number = MONTH_NUMBERS.get(text[:3]) or (int(text) if text.isdigit() else None)
     return int(match.group(1)), number, None
 
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from quire.importers.base import ParseContext, describe_validation
+from quire.importers.base import MONTH_NUMBERS, ParseContext, describe_validation
 from quire.models import PaperRecord
 
 HEADER_LINES = {
@@ -25,8 +25,6 @@ HEADER_LINES = {
     "daily papers",
     "byak and the research community",
 }
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 DATE_LINE = re.compile(
     r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (?P<day>\d{1,2})"
     r"(?:, (?P<year>\d{4}))?(?: (?P<votes>\d+))?$"
@@ -70,7 +68,7 @@ def parse_date(line: str, year: int, today: date, pinned: bool) -> tuple[date, i
     match = DATE_LINE.match(line)
     if not match:
         return None
-    month = MONTHS[match["mon"].casefold()[:3]]
+    month = MONTH_NUMBERS[match["mon"].casefold()[:3]]
     day = int(match["day"])
     votes = int(match["votes"]) if match["votes"] else None
     if match["year"]:
