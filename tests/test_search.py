@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -20,6 +21,20 @@ def test_tokenizer_keeps_compound_tokens_and_parts() -> None:
     terms = index_terms("GPT-4 beats E^2Rank on RL tasks")
     assert {"gpt-4", "gpt", "4", "e^2rank", "rl", "beat", "task"} <= set(terms)
     assert query_terms("GPT-4") == ["gpt-4"]
+
+
+def test_identity_and_search_fold_accents_alike() -> None:
+    """One folding for paper identity and for search: a title key's words are the index's
+    folded words, whatever the script's combining marks."""
+    from quire.folding import fold
+    from quire.models import name_words, title_key
+    from quire.search import tokenizer
+
+    assert tokenizer.fold is fold
+    for text in ("Kollár, János", "TÜLU Ångström", "ΐ Ελληνικά", "Ｆｕｌｌｗｉｄｔｈ ﬁne", "Straße"):
+        assert title_key(text) == " ".join(re.findall(r"\w+", fold(text)))
+    assert name_words("Kollár, J.") == ["kollar", "j"]
+    assert query_terms("Ångström") == ["angstrom"]
 
 
 def test_tokenizer_folds_case_accents_plurals_and_stop_words() -> None:

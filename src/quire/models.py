@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from quire.folding import fold as _fold
 from quire.wording import counted
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
@@ -55,29 +55,6 @@ def doi_key(doi: str) -> str:
 
 _SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
 _WORDS = re.compile(r"\w+")
-
-
-class _CombiningMarks(dict[int, int | None]):
-    """A ``str.translate`` table that deletes combining marks (accents after NFKD).
-
-    Filled as characters are met, so translating runs in C; a Python test per character was most
-    of the cost of folding titles during an import.
-    """
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.combining(chr(code)) else code
-        self[code] = value
-        return value
-
-
-_STRIP_COMBINING = _CombiningMarks()
-
-
-def _fold(text: str) -> str:
-    """Case and accents folded: ``Kollár`` → ``kollar`` (ASCII text only needs lower-casing)."""
-    if text.isascii():
-        return text.lower()  # NFKD leaves ASCII alone, and casefold is lower() on it
-    return unicodedata.normalize("NFKD", text).casefold().translate(_STRIP_COMBINING)
 
 
 def name_words(name: str) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from quire.folding import fold
 from quire.search.acronyms import AcronymTable
 from quire.search.bm25 import PostingsBM25
 from quire.search.expand import Planner, Scorer
@@ -29,7 +30,7 @@ from quire.search.index_data import COLUMNS, NO_DATE, Mask, _Column, _day, _Slot
 from quire.search.ordering import ORDERS, IndexOrdering
 from quire.search.query import Query, parse_query
 from quire.search.results import Neighbour, SearchResult
-from quire.search.tokenizer import fold, index_term_ids
+from quire.search.tokenizer import index_term_ids
 from quire.store import Library
 
 __all__ = ["ALSO_RELEVANT_LIMIT", "COLUMNS", "NO_DATE", "ORDERS", "Mask", "Neighbour", "Progress",

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, get_args
 
-from quire.search.tokenizer import fold, query_terms
+from quire.folding import fold
+from quire.search.tokenizer import query_terms
 from quire.suggest import did_you_mean
 
 FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "author", "org",

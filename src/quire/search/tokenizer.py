@@ -13,13 +13,14 @@ the engine groups the vocabulary by stem, so ``explore`` also finds ``exploratio
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING
 
 import Stemmer
+
+from quire.folding import fold
 
 if TYPE_CHECKING:  # numpy is imported by the one function that needs it: the reader's first
     import numpy as np  # paint imports this module and should not wait for numpy
@@ -28,7 +29,8 @@ if TYPE_CHECKING:  # numpy is imported by the one function that needs it: the re
 # The version of what ``index_terms`` produces. A saved search index records it and is rebuilt
 # when it differs: bump it with any change that makes a text index as different terms.
 # 2: the index also holds the library's acronym table and groups its words by Snowball stem.
-TOKENIZER_VERSION = 2
+# 3: accents folded by quire.folding (every combining mark, as paper identity folds them).
+TOKENIZER_VERSION = 3
 
 # A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
@@ -50,16 +52,6 @@ STOP_WORDS = frozenset([
     'within', 'without', 'would', 'you', 'your', 'yours', 'yourself', 'yourselves', 'e.g',
     'i.e', 'etc', 'ie', 'eg',
 ])
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-def fold(text: str) -> str:
-    """Case-fold and strip accents (combining marks after NFKD decomposition)."""
-    if text.isascii():
-        return text.casefold()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 @lru_cache(maxsize=200_000)
