@@ -364,6 +364,24 @@ async def test_export_current_view(tmp_path: Path) -> None:
         assert text.count("\n## ") == len(papers(pilot).pids)
 
 
+async def test_export_failure_is_reported_and_writes_nothing(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    target = tmp_path / "no-such-folder" / "kernel.md"
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportDialog)
+        field = app.screen.query_one(Input)
+        field.value = str(target)
+        field.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not target.parent.exists()  # quire creates no folders
+        assert any(n.message.startswith("Export failed") and "does not exist" in n.message
+                   and n.severity == "error" for n in app._notifications)
+        assert not isinstance(app.screen, ExportDialog)  # closed; the reader carries on
+
+
 async def test_import_with_progress(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
