@@ -11,6 +11,7 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import sqlite3
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from quire.importers import ImportFailure, import_path
 from quire.importers.base import MAX_RECORD_BYTES
 from quire.search.query import parse_query
 from quire.store import Library
+from quire.store.schema import SCHEMA_VERSION
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -317,32 +319,32 @@ def test_read_only_folder_still_reads(tmp_path: Path) -> None:
         library_file.chmod(0o644)
 
 
-def _open_new(path: str, start: multiprocessing.synchronize.Barrier, errors: object) -> None:
-    start.wait()
-    try:
-        Library(path).close()
-    except Exception as error:
-        errors.put(repr(error))  # type: ignore[attr-defined]
-
-
 def test_first_open_race_four_processes(tmp_path: Path) -> None:
-    ctx = multiprocessing.get_context("fork")
+    from child_processes import open_new_libraries
+
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: see child_processes
     errors = ctx.Queue()
-    for round_ in range(5):
-        path = str(tmp_path / f"new{round_}.sqlite3")
-        start = ctx.Barrier(4)
-        procs = [ctx.Process(target=_open_new, args=(path, start, errors)) for _ in range(4)]
+    paths = [str(tmp_path / f"new{round_}.sqlite3") for round_ in range(5)]
+    start = ctx.Barrier(4)  # each round, the four open the same new file at the same moment
+    procs = [ctx.Process(target=open_new_libraries, args=(paths, start, errors)) for _ in range(4)]
+    try:
         for proc in procs:
             proc.start()
         for proc in procs:
-            proc.join(30)
-        assert all(proc.exitcode == 0 for proc in procs)
+            proc.join(300)  # a hang, not a wait: each returns as soon as its five opens are done
+        found = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                found.append(errors.get(timeout=1))
+        assert [proc.exitcode for proc in procs] == [0, 0, 0, 0], found
+        assert found == []
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+    for path in paths:
         with Library(path) as library:
-            assert library.count() == 0
-    found = []
-    while not errors.empty():
-        found.append(errors.get())
-    assert found == []
+            assert library.count() == 0 and library.migrated_from == SCHEMA_VERSION
 
 
 def test_corrupt_library_open_is_corrupt_error(tmp_path: Path) -> None:
