@@ -160,7 +160,9 @@ class DetailPane(VerticalScroll):
         self.app.call_from_thread(self._similar_loaded, pid, items)
 
     def _similar_loaded(self, pid: int, items: list[tuple[int, str, list[str]]]) -> None:
-        if self.pid == pid:  # still the paper shown
+        # Not once the reader is closing: its widgets are being removed (a query for one would
+        # fail, and a worker's failure during shutdown ends quire with a traceback).
+        if self.pid == pid and self.app.is_running:  # still the paper shown
             self.show_similar(items)
 
     def _show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
@@ -228,7 +230,7 @@ class DetailPane(VerticalScroll):
         self.app.call_from_thread(self._explained, pid, lines)
 
     def _explained(self, pid: int, lines: list[str]) -> None:
-        if self._explaining == pid:  # still this paper, still explaining
+        if self._explaining == pid and self.app.is_running:  # still this paper, still explaining
             self.show_why(lines)
 
     def show_similar(self, items: list[tuple[int, str, list[str]]]) -> None:
