@@ -85,6 +85,8 @@ def rss_mb() -> float:
 
 async def interactive(data: Path) -> dict[str, float]:
     """Keystroke and cursor figures, in one app."""
+    from textual.strip import Strip
+
     from quire.app import make_app
     from quire.app.screens.main import MainScreen
     from quire.app.widgets.paper_list import PaperList
@@ -111,13 +113,13 @@ async def interactive(data: Path) -> dict[str, float]:
         drawn: list[float] = []
         original = PaperList.render_line
 
-        def spy(widget: PaperList, y: int) -> object:
+        def spy(widget: PaperList, y: int) -> Strip:
             strip = original(widget, y)
             if widget.pids is getattr(screen.result, "pids", None) and not drawn:
                 drawn.append(time.perf_counter())
             return strip
 
-        PaperList.render_line = spy  # type: ignore[method-assign]
+        PaperList.render_line = spy  # type: ignore[method-assign,assignment]
         for text in typed:
             drawn.clear()
             serial = screen._query_serial

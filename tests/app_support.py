@@ -12,6 +12,7 @@ from typing import Any
 import textual._wait
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from conftest import SEEDS, TODAY, copy_template
@@ -150,6 +151,12 @@ def _busy(pilot: Pilot[Any]) -> list[str]:
     if main is not None and main.detail_due:
         busy.append("detail update due")
     return busy
+
+
+def focused(pilot: Pilot[Any]) -> Widget | None:
+    """The focused widget, read afresh: a call, so that mypy does not carry a type narrowed
+    before a key press over to what is focused after it."""
+    return pilot.app.focused
 
 
 def screen(pilot: Pilot[Any]) -> MainScreen:

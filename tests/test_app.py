@@ -13,7 +13,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, TextArea
 
-from app_support import app_on, library, papers, ready, screen, settle, wait_until
+from app_support import app_on, focused, library, papers, ready, screen, settle, wait_until
 from conftest import FIXTURES
 from quire.app.screens.files import ExportDialog, ImportDialog
 from quire.app.screens.help import HelpScreen
@@ -94,7 +94,7 @@ async def test_search_bar_live_results_and_enter(tmp_path: Path) -> None:
         assert library(pilot).get_paper(plist.pids[0]).title.startswith("OS-R1")
         assert {"kernel", "tun"} <= plist.terms | set(plist.prefixes)
         await pilot.press("enter")
-        assert app.focused is plist and plist.cursor == 0
+        assert focused(pilot) is plist and plist.cursor == 0
         assert not library(pilot).get_paper(plist.pids[0]).annotation.read  # Enter opens nothing
         await pilot.press("escape")  # clears the search
         await settle(pilot)

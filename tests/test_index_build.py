@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from conftest import SEEDS
 from quire import locations
 from quire.cli import main
+from quire.folding import fold
 from quire.search import tokenizer
 from quire.search.bm25 import PostingsBM25
 from quire.search.engine import SearchIndex
@@ -22,7 +23,7 @@ from quire.search.engine import SearchIndex
 
 def _reference_terms(text: str) -> list[str]:
     """What ``index_terms`` computed before its ASCII fast path: the regex scan."""
-    raws = tokenizer._FAST_TOKEN.findall(tokenizer.fold(text))
+    raws = tokenizer._FAST_TOKEN.findall(fold(text))
     return list(chain.from_iterable(map(tokenizer._TERMS_OF.__getitem__, raws)))
 
 

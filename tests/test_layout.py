@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.containers import VerticalScroll
 from textual.widgets import Label, OptionList
 
-from app_support import app_on, library, papers, ready, screen, settle
+from app_support import app_on, focused, library, papers, ready, screen, settle
 from quire.app.screens.help import HelpScreen, grouped
 from quire.app.widgets.detail import DetailPane, Joined
 from quire.app.widgets.paper_list import date_width
@@ -24,8 +25,9 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def screen_lines(app: App[Any]) -> list[str]:
     """The text of every line of the screen as drawn (the top screen, dialogs included)."""
-    strips = app.screen._compositor.render_update(full=True).strips
-    return ["".join(segment.text for segment in strip) for strip in strips]
+    update = app.screen._compositor.render_update(full=True)
+    assert isinstance(update, LayoutUpdate)
+    return ["".join(segment.text for segment in strip) for strip in update.strips]
 
 
 def widget_lines(app: App[Any], widget: Any) -> list[str]:
@@ -91,7 +93,7 @@ async def test_tab_reaches_the_detail_which_the_list_keys_then_scroll(tmp_path: 
         await pilot.press("tab")
         assert isinstance(app.focused, OptionList) and app.focused.id == "detail-similar"
         await pilot.press("shift+tab", "shift+tab")
-        assert app.focused is papers(pilot)
+        assert focused(pilot) is papers(pilot)
 
 
 # -- 3. dialogs at 60 columns --------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def _truncate(path: Path) -> None:
         handle.truncate(os.path.getsize(path) // 2)
 
 
-DAMAGE = {
+DAMAGE: dict[str, tuple[Callable[[Path], object], str]] = {
     "corrupt postings": (lambda g: _flip_byte(g / "bm25_block_docs.npy"), "checksum"),
     "corrupt column": (lambda g: _flip_byte(g / "col_published.npy"), "checksum"),
     "truncated": (lambda g: _truncate(g / "bm25_block_tfs.npy"), "truncated"),

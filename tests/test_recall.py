@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ class Run:
         self.code = main(list(args), out=out, err=err)
         self.out, self.err = out.getvalue(), err.getvalue()
 
-    def json(self) -> list[dict[str, object]]:
+    def json(self) -> list[dict[str, Any]]:
         data = json.loads(self.out)
         assert isinstance(data, list)
         return data

@@ -18,7 +18,7 @@ from quire.browser import browser_command
 from quire.cli import main
 from quire.export import csv_cell, export_papers, md_escape, tex_escape, to_bibtex
 from quire.importers import import_path
-from quire.models import PaperRecord, arxiv_url, clean_doi, search_url
+from quire.models import ImportSummary, PaperRecord, arxiv_url, clean_doi, search_url
 from quire.safe_text import safe_text
 from quire.store import Library
 
@@ -134,9 +134,7 @@ def test_bad_id_already_in_a_library_is_never_used(tmp_path: Path) -> None:
     library.close()
 
 
-def _summary():  # type: ignore[no-untyped-def]
-    from quire.models import ImportSummary
-
+def _summary() -> ImportSummary:
     return ImportSummary(path="test", format="test")
 
 
