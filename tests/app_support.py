@@ -10,7 +10,9 @@ from time import monotonic
 from typing import Any
 
 import textual._wait
+from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
@@ -174,3 +176,23 @@ def library(pilot: Pilot[Any]) -> Library:
     app = pilot.app
     assert isinstance(app, QuireApp)
     return app.library
+
+
+def _key_event(key: str) -> events.Key:
+    """The event a terminal's key brings (``/`` is ``slash``, ``enter`` carries ``\\r``)."""
+    if len(key) == 1:
+        # The terminal driver names characters this way (``/`` is ``slash``).
+        return events.Key(_character_to_key(key), key)
+    chars = {"enter": "\r", "escape": "\x1b", "tab": "\t", "space": " ", "backspace": "\x7f"}
+    return events.Key(key, chars.get(key))
+
+
+def type_ahead(pilot: Pilot[Any], *keys: str) -> None:
+    """Send keys as one write from the terminal brings them: every key is queued before the app
+    handles the first (``pilot.press`` waits for the app between keys, like a slow typist)."""
+    driver = pilot.app._driver
+    assert driver is not None
+    for key in keys:
+        event = _key_event(key)
+        event.set_sender(pilot.app)
+        driver.send_message(event)

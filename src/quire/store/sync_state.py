@@ -71,10 +71,15 @@ class LibrarySyncState(LibraryMerging):
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
-    def set_meta(self, values: Mapping[str, str]) -> None:
-        """Write meta values in one transaction."""
-        with self._write() as (conn, _rev):
+    def set_meta(self, values: Mapping[str, str], bump: bool = True) -> None:
+        """Write meta values in one transaction (``bump=False``: bookkeeping other readers
+        need not catch up with, such as when the reader was last opened)."""
+        with self._write(bump) as (conn, _rev):
             self._put_meta(conn, values)
+
+    def count_added_since(self, stamp: str) -> int:
+        """How many papers were added after ``stamp`` (an ISO 8601 UTC time)."""
+        return int(self._read("SELECT count(*) FROM papers WHERE added > ?", (stamp,))[0][0])
 
     def fresh_pids(self) -> set[int]:
         """Papers a sync brought that have not been opened yet (the reader's "new" mark)."""
