@@ -233,13 +233,13 @@ async def test_note_editor_saves_multiline_and_cancels(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         pid = current(pilot)
-        await pilot.press("n")
+        await pilot.press("a")
         assert isinstance(app.screen, NoteEditor)
         area = app.screen.query_one(TextArea)
         area.insert("first line\nsecond line")
         await pilot.press("ctrl+s")
         assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
-        await pilot.press("n")
+        await pilot.press("a")
         app.screen.query_one(TextArea).insert(" more")
         await pilot.press("escape", "y")  # a changed draft is dropped only when confirmed
         assert library(pilot).get_paper(pid).annotation.note == "first line\nsecond line"
@@ -555,7 +555,7 @@ async def test_work_survives_a_restart(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         pid = current(pilot)
-        await pilot.press("b", "t", *"keep", "enter", "n")
+        await pilot.press("b", "t", *"keep", "enter", "a")
         app.screen.query_one(TextArea).insert("my note")
         await pilot.press("ctrl+s")
     app.library.close()
@@ -645,7 +645,7 @@ async def test_selection_keeps_only_papers_still_listed(tmp_path: Path) -> None:
         kernel = plist.pids[0]
         await pilot.press("space")
         assert plist.selection == {kernel}
-        await pilot.press("slash", "escape", "escape")  # clear the search: All again
+        await pilot.press("slash", "backspace", "escape")  # clear the search: All again
         await settle(pilot)
         assert plist.selection == {kernel} and plist.index_of(kernel) is not None
         await pilot.press("slash", *"diffusion")

@@ -124,7 +124,7 @@ async def test_dialogs_and_notifications_with_invalid_markup(tmp_path: Path) -> 
         await pilot.press("u")  # the notification names the tags: plain text, no crash
         await settle(pilot)
         assert any("#[/y]" in n.message for n in app._notifications)
-        await pilot.press("n")
+        await pilot.press("a")
         assert isinstance(app.screen, NoteEditor)
         assert str(app.screen.query_one("#note-title", Static).render()).startswith(
             f"Note on {BAD_MARKUP} Evil")
@@ -301,7 +301,7 @@ async def test_escape_in_the_note_editor_keeps_the_draft_unless_discarded(tmp_pa
         await ready(pilot)
         pid = papers(pilot).current_pid
         assert pid is not None
-        await pilot.press("n")
+        await pilot.press("a")
         app.screen.query_one(TextArea).insert("an hour of thinking")
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmDialog)
@@ -310,9 +310,9 @@ async def test_escape_in_the_note_editor_keeps_the_draft_unless_discarded(tmp_pa
         assert app.screen.query_one(TextArea).text == "an hour of thinking"
         await pilot.press("ctrl+s")
         assert library(pilot).get_paper(pid).annotation.note == "an hour of thinking"
-        await pilot.press("n", "escape")  # nothing changed: closes at once
+        await pilot.press("a", "escape")  # nothing changed: closes at once
         assert not isinstance(app.screen, (NoteEditor, ConfirmDialog))
-        await pilot.press("n")
+        await pilot.press("a")
         app.screen.query_one(TextArea).insert(" and more")
         await pilot.press("escape", "y")
         assert not isinstance(app.screen, (NoteEditor, ConfirmDialog))
@@ -326,7 +326,7 @@ async def test_too_small_terminal_blocks_every_key_but_quit(tmp_path: Path) -> N
         await ready(pilot)
         assert screen(pilot).has_class("-too-small")
         pid = papers(pilot).current_pid
-        await pilot.press("enter", "b", "r", "space", "b", "t", "n", "e", "u")
+        await pilot.press("enter", "b", "r", "x", "space", "b", "t", "a", "n", "J", "e", "u")
         await settle(pilot)
         assert app.screen is screen(pilot)  # no dialog opened behind the message
         assert papers(pilot).current_pid == pid

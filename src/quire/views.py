@@ -82,12 +82,19 @@ def view_query(view: View, typed: str, sort: str | None = None, reverse: bool = 
 
 
 def run_view(index: SearchIndex, view: View, text: str, similar_to: int | None = None,
-             correct: bool = True) -> SearchResult:
+             correct: bool = True, typed: str | None = None) -> SearchResult:
     """The papers of ``view`` for query ``text`` (For you and similar lists have their own);
-    ``correct`` reads misspelt words as the nearest words the library holds."""
+    ``correct`` reads misspelt words as the nearest words the library holds.
+
+    ``typed``, the words of the search bar inside ``text``, gives the query's messages: their
+    columns then count in what the user typed, not in the view's query put before it
+    (``year:abc`` typed in the Inbox is at column 1, not 11). The view's own query was
+    checked when the config was read."""
     from quire.search import SearchResult, for_you, similar_papers
 
     query = parse_query(text)
+    if typed is not None:
+        query.errors[:] = parse_query(typed).errors
     if view.special == "for-you":
         found = for_you(index, limit=FOR_YOU_LIMIT)
         result = SearchResult(query, [n.pid for n in found], exact=len(found))
@@ -98,6 +105,18 @@ def run_view(index: SearchIndex, view: View, text: str, similar_to: int | None =
         pids = [similar_to, *[n.pid for n in found]]
         return SearchResult(query, pids, exact=len(pids))
     return index.search(query, correct=correct)
+
+
+def more_elsewhere(index: SearchIndex, view: View, typed: str, found: SearchResult,
+                   correct: bool = True) -> int:
+    """How many more papers the words typed find in All than in ``view`` (which found
+    ``found``): a search is scoped to the open view, and this says what lies outside it.
+
+    0 for All itself, For you and similar lists, and when nothing is typed."""
+    if not view.query or view.special or not typed.strip():
+        return 0
+    everywhere = index.search(parse_query(typed), correct=correct)
+    return max(0, everywhere.exact - found.exact)
 
 
 def similar_with_papers(index: SearchIndex, library: Library, pid: int,

@@ -8,15 +8,16 @@ links. It imports its screens; no screen imports it (they get a ``Session``).
 from __future__ import annotations
 
 import gc
-import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from quire import locations
@@ -26,11 +27,13 @@ from quire.app.screens.main import MainScreen
 from quire.app.screens.theme_picker import ThemePicker
 from quire.app.session import Session
 from quire.app.themes import contrast_problems, load_themes
-from quire.browser import browser_command
+from quire.app.typeahead import OrderedKeysApp
+from quire.browser import open_url
 from quire.config import Config, update_config_file
 from quire.errors import QuireError, log_unexpected
 from quire.safe_text import safe_text
-from quire.store import Library
+from quire.store import Library, StoreError
+from quire.visits import begin_visit
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,10 +45,14 @@ if TYPE_CHECKING:
 
 FALLBACK_THEME = "quire-dark"
 PROGRESS_EVERY = 0.25  # seconds between index progress updates in the status line
+# Long writers that quitting stops at their next step (each step is one transaction).
+STOPPABLE_WRITERS = ("import", "sync")
+# Textual's palette entries that quire's own commands replace (they show quire's keys).
+REPLACED_SYSTEM_COMMANDS = frozenset({"Theme", "Quit"})
 
 
-class QuireApp(App[int]):
-    """quire's reader."""
+class QuireApp(OrderedKeysApp[int]):
+    """quire's reader (its keys typed ahead follow focus: see ``OrderedKeysApp``)."""
 
     TITLE = "quire"
     CSS_PATH = "quire.tcss"
@@ -89,6 +96,10 @@ class QuireApp(App[int]):
         """Show the main screen, report theme problems once, start indexing."""
         self.set_keymap(self.config.keymap)
         self._theme_ready = True
+        try:
+            self.session.visit = begin_visit(self.library)
+        except StoreError as error:  # a library that cannot be read says so on the screen
+            self.report_error(error)
         if self.theme_problems:
             self.notify("\n".join(self.theme_problems), title="Theme problems", severity="warning",
                         timeout=10)
@@ -195,26 +206,39 @@ class QuireApp(App[int]):
         super().notify(safe_text(message, multiline=True), title=safe_text(title),
                        severity=severity, timeout=timeout, markup=False)
 
-    def open_link(self, url: str) -> bool:
+    @work(thread=True, group="browser")
+    def open_link(self, url: str) -> None:
         """Open a link (built by ``arxiv_url``/``search_url``) with the configured browser
-        command, or the system's. The URL is one argument; no shell ever sees it."""
-        if not self.config.browser:
-            self.open_url(url)
-            return True
-        try:
-            argv = browser_command(self.config.browser, url)
-            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-        except (OSError, ValueError) as error:
-            self.notify(f"Could not run the browser command {self.config.browser!r}: {error}",
-                        severity="error")
-            return False
-        return True
+        command, or the system's, and say "Opened" only once a browser took it; otherwise only
+        what went wrong. The URL is one argument; no shell ever sees it. A worker: starting a
+        browser (or seeing it fail) can take a second."""
+        problem = open_url(url, self.config.browser or "")
+        if problem is None:
+            self.call_from_thread(self.notify, f"Opened {url} in the browser")
+        else:
+            self.call_from_thread(self.notify, f"Could not open {url}: {problem}",
+                                  title="Browser", severity="error", timeout=10)
 
     @on(MainScreen.OpenLink)
     def _open_link(self, event: MainScreen.OpenLink) -> None:
-        if self.open_link(event.url):
-            self.notify(f"Opening {event.url}")
+        self.open_link(event.url)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's palette entries, less those quire's own commands replace."""
+        for command in super().get_system_commands(screen):
+            if command.title not in REPLACED_SYSTEM_COMMANDS:
+                yield command
+
+    async def action_quit(self) -> None:
+        """Quit, losing nothing (q and ctrl+c): every annotation is written the moment it is
+        made; an import or sync still running stops after the step it is in (what it finished
+        stays, the file or page being read adds nothing), an export writes its file to the
+        end. Thread workers run on asyncio's default executor, which ``App.run`` waits for
+        before the process ends, so those steps complete."""
+        for worker in self.workers:
+            if worker.group in STOPPABLE_WRITERS and not worker.is_finished:
+                worker.cancel()
+        self.exit()
 
     @on(MainScreen.Problem)
     def _problem(self, event: MainScreen.Problem) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from quire.annotations import Annotator
 from quire.config import Config
 from quire.store import Library
+from quire.visits import Visit
 
 if TYPE_CHECKING:
     from quire.search import SearchIndex
@@ -28,6 +29,7 @@ class Session:
     library: Library
     annotator: Annotator = field(init=False)
     index: SearchIndex | None = None
+    visit: Visit | None = None  # this opening of the reader and the one before (new papers)
 
     def __post_init__(self) -> None:
         self.annotator = Annotator(self.library)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from time import monotonic
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events
 from textual.app import App
@@ -47,8 +47,8 @@ def _waiting(pump: MessagePump) -> bool:
 class OrderedKeysApp(App[ReturnType]):
     """An app whose keys reach the widget a slow typist's keys would reach."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._held_keys: deque[events.Key | events.Paste] = deque()
         self._key_on_its_way = False
         self._key_watch: asyncio.Task[None] | None = None

@@ -26,6 +26,11 @@ def screen_bindings() -> list[BindingType]:
 
 
 def app_bindings() -> list[BindingType]:
-    """Bindings that work on every screen (quit)."""
-    return [Binding(c.keys, c.action, c.label, show=c.footer, id=c.id, tooltip=c.help)
-            for c in COMMANDS if c.action == "quit"]
+    """Bindings that work on every screen: quit, and ctrl+c, which quits from anywhere (even
+    the search bar, where Textual would copy) as terminal users expect; it is not remappable,
+    like ctrl+p."""
+    bindings: list[BindingType] = [
+        Binding(c.keys, c.action, c.label, show=c.footer, id=c.id, tooltip=c.help)
+        for c in COMMANDS if c.action == "quit"]
+    bindings.append(Binding("ctrl+c", "quit", "Quit", show=False, priority=True, system=True))
+    return bindings

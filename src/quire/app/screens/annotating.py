@@ -1,4 +1,5 @@
-"""The annotation keys of the main screen: bookmark, read, select, tags, note, undo and redo.
+"""The annotation keys of the main screen: bookmark, read, triage, select, tags, note, undo and
+redo.
 
 Owns what those keys do on screen: which papers they act on (the selection, else the paper under
 the cursor), asking for tags or a note in a dialog (awaited in a worker), reporting a change that
@@ -63,6 +64,16 @@ class AnnotationActions(PaperScreen):
         pids = self._targets()
         if pids:
             self._annotate(lambda annotator: annotator.toggle_read(pids), announce=True)
+
+    def action_triage(self) -> None:
+        """Mark the paper read (never unread) and move to the next one: newsboat-style triage
+        in one key (x). The row stays listed, even in the Inbox, so the cursor never jumps."""
+        papers = self.query_one(PaperList)
+        pid = papers.current_pid
+        if pid is None:
+            return
+        if self._annotate(lambda annotator: annotator.mark_read(pid)):
+            papers.action_cursor_down()
 
     def action_toggle_select(self) -> None:
         """Select the paper (b, t and r then act on the whole selection)."""

@@ -19,6 +19,10 @@ from quire.app.widgets.paper_list import PaperList
 from quire.models import Paper
 from quire.store import StoreError
 
+# n/N read the read marks of this many rows at a time: one query finds the next unread paper
+# in a typical list, and a list of read papers costs a query per chunk, not per row.
+UNREAD_CHUNK = 200
+
 
 class PaperScreen(Screen[None]):
     """A screen showing a session's papers in a ``PaperList``."""
@@ -85,3 +89,30 @@ class PaperScreen(Screen[None]):
         """A page up."""
         papers = self.query_one(PaperList)
         papers.move_to(papers.cursor - max(1, papers.size.height - 1))
+
+    def action_next_unread(self) -> None:
+        """The next unread paper below the cursor (n)."""
+        self._jump_unread(1)
+
+    def action_previous_unread(self) -> None:
+        """The previous unread paper above the cursor (N)."""
+        self._jump_unread(-1)
+
+    def _jump_unread(self, step: int) -> None:
+        papers = self.query_one(PaperList)
+        pids = papers.pids
+        row = papers.cursor + step
+        while 0 <= row < len(pids):
+            end = max(-1, min(len(pids), row + step * UNREAD_CHUNK))
+            rows = range(row, end, step)
+            try:
+                marks = self.session.library.annotations([pids[i] for i in rows])
+            except StoreError as error:
+                self._store_problem(error)
+                return
+            found = next((i for i in rows if not marks[pids[i]].read), None)
+            if found is not None:
+                papers.move_to(found)
+                return
+            row = end
+        self.notify(f"No unread paper {'below' if step > 0 else 'above'} in this list")

@@ -44,7 +44,8 @@ EXTRA_ROWS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "Move": (("Tab shift+Tab", "Move between the search bar, views, list and detail "
               "(j k PgDn scroll the detail when it has focus)", ""),),
     "View": (("1-9", "Open view 1-9 of the sidebar", "view-1 … view-9"),),
-    "App": (("ctrl+p", "Command palette: every command by name", ""),),
+    "App": (("ctrl+p", "Command palette: every command by name, with its key", ""),
+            ("ctrl+c", "Quit from anywhere, even while typing", "")),
 }
 
 

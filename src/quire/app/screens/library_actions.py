@@ -25,7 +25,10 @@ from quire.app.screens.theme_picker import ThemePicker
 from quire.app.sync_worker import SyncDone, SyncProgress, start_sync
 from quire.app.widgets.import_progress import ImportProgress
 from quire.app.widgets.paper_list import PaperList
+from quire.clipboard import copy_to_system_clipboard
 from quire.models import arxiv_url, search_url
+
+CITATION_FILE = "citation.bib"  # where c leaves the BibTeX when no clipboard tool took it
 
 
 class LibraryActions(PaperScreen):
@@ -53,14 +56,34 @@ class LibraryActions(PaperScreen):
         self.post_message(self.OpenLink(url))  # the app opens it and says so
 
     def action_copy_citation(self) -> None:
-        """Copy the paper's BibTeX."""
+        """Copy the paper's BibTeX, and say where it went."""
         paper = self._current()
         if paper is None:
             return
         from quire.export import to_bibtex
 
-        self.app.copy_to_clipboard(to_bibtex([paper]))
-        self.notify(f"Copied BibTeX for {paper.title[:50]}")
+        self._copy(to_bibtex([paper]), paper.title[:50])
+
+    @work(thread=True, group="clipboard")
+    def _copy(self, text: str, title: str) -> None:
+        """"Copied" only when a clipboard tool took the text. Otherwise the terminal is asked
+        to copy it (OSC 52, which many terminals ignore and none confirms) and the text is also
+        saved to a file beside the library, so it is never only in a place that may not
+        exist."""
+        tool = copy_to_system_clipboard(text)
+        if tool is not None:
+            self.app.call_from_thread(self.notify, f"Copied BibTeX for {title} ({tool})")
+            return
+        self.app.call_from_thread(self.app.copy_to_clipboard, text)
+        target = self.session.library.path.parent / CITATION_FILE
+        try:
+            target.write_text(text, encoding="utf-8")
+            saved = f"saved to {target}"
+        except OSError as error:
+            saved = f"not saved to {target}: {error.strerror or error}"
+        self.app.call_from_thread(
+            self.notify, f"BibTeX for {title} sent to the terminal's clipboard (OSC 52: if "
+            f"your terminal does not support it, nothing was copied) and {saved}", timeout=10)
 
     def action_export(self) -> None:
         """Export the current view to a file (the dialog writes it)."""

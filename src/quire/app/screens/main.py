@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
+from textual.events import Paste, Resize
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -31,9 +31,17 @@ from quire.app.widgets.import_progress import ImportProgress
 from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
 from quire.app.widgets.sidebar import ViewsSidebar
-from quire.search.query import SORT_KEYS
+from quire.search.query import SORT_KEYS, parse_query
 from quire.store import StoreError
-from quire.views import View, build_views, run_view, view_for_key, view_query
+from quire.views import (
+    View,
+    build_views,
+    more_elsewhere,
+    run_view,
+    view_for_key,
+    view_keys,
+    view_query,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -76,6 +84,8 @@ class MainScreen(AnnotationActions, LibraryActions):
         self.as_typed = False  # search misspelt words as typed (no "showing results for …")
         self.explaining = False  # the detail pane says why the paper ranked
         self._whole_list_of: tuple[bool, bool] | None = None  # (unread, bookmarked) until read
+        self._more_in_all = 0  # papers the words typed find outside the open view
+        self._new_since_visit: int | None = None  # papers added since the reader was last open
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -130,6 +140,7 @@ class MainScreen(AnnotationActions, LibraryActions):
     def _reload(self) -> None:
         papers = self.query_one(PaperList)
         papers.forget(papers.cached_pids())
+        self._count_new()
         self._show_views()
         self._update_detail()
         self.run_query()
@@ -189,6 +200,7 @@ class MainScreen(AnnotationActions, LibraryActions):
     def index_ready(self) -> None:
         """The index is built: from now on every list comes from it."""
         self._show_views()
+        self._count_new()
         if self.session.library.count():
             self.run_query()
 
@@ -275,6 +287,8 @@ class MainScreen(AnnotationActions, LibraryActions):
 
     def _query_text(self) -> str:
         typed = self.query_one("#search-input", Input).value
+        if parse_query(typed).sort:  # a sort: typed is the order; s and S edit it there
+            return view_query(self.views[self.view_index], typed)
         return view_query(self.views[self.view_index], typed, self.sort, self.reverse)
 
     @on(Input.Changed, "#search-input")
@@ -286,10 +300,11 @@ class MainScreen(AnnotationActions, LibraryActions):
         self.run_query()
 
     @on(Input.Submitted, "#search-input")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         papers = self.query_one(PaperList)
         papers.focus()
-        papers.move_to(0)
+        if event.value.strip():  # an empty bar is left, not searched: the cursor stays
+            papers.move_to(0)
 
     def run_query(self) -> None:
         """Run the current view + search text in a worker; only the latest result is shown."""
@@ -298,7 +313,7 @@ class MainScreen(AnnotationActions, LibraryActions):
             return
         self._query_serial += 1
         self._search(self._query_text(), self.views[self.view_index], self._query_serial,
-                     self.as_typed)
+                     self.as_typed, self.query_one("#search-input", Input).value)
 
     def action_search_as_typed(self) -> None:
         """Search misspelt words as typed, or go back to their corrections."""
@@ -307,18 +322,22 @@ class MainScreen(AnnotationActions, LibraryActions):
             self.run_query()
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str, view: View, serial: int, as_typed: bool = False) -> None:
+    def _search(self, text: str, view: View, serial: int, as_typed: bool = False,
+                typed: str = "") -> None:
         index = self.session.index
         assert index is not None
         if serial != self._query_serial:
             return  # typed over while waiting: a newer query supersedes this one
         index.refresh()  # catch up with changes from other processes (one tiny query if none)
-        result = run_view(index, view, text, self.similar_source, correct=not as_typed)
-        self.app.call_from_thread(self._apply_result, result, serial)
+        result = run_view(index, view, text, self.similar_source, correct=not as_typed,
+                          typed=typed)
+        more = more_elsewhere(index, view, typed, result, correct=not as_typed)
+        self.app.call_from_thread(self._apply_result, result, serial, more)
 
-    def _apply_result(self, result: SearchResult, serial: int) -> None:
+    def _apply_result(self, result: SearchResult, serial: int, more: int = 0) -> None:
         if serial != self._query_serial:
             return  # a newer query is on its way
+        self._more_in_all = more
         with self.app.batch_update():
             self._show_result(result)
 
@@ -331,10 +350,23 @@ class MainScreen(AnnotationActions, LibraryActions):
         self._to_top = False
         self.result = result
         papers.show(result.pids, result.exact, result.terms, result.prefixes, keep=keep)
-        key = keys_of("search-as-typed", self.session.config.keymap).split(",")[0]
-        self.query_one(SearchBar).result(result, self.views[self.view_index].name, self.as_typed,
-                                         key)
+        self._status(result)
         self._show_empty(result)
+
+    def _status(self, result: SearchResult, listed: int | None = None) -> None:
+        """The status line for ``result``, with what lies outside the view and what is new."""
+        notes = []
+        if self._more_in_all:
+            keys = view_keys(self.views)
+            everything = next((i for i, v in enumerate(self.views)
+                               if not v.query and not v.special), None)
+            key = keys[everything] if everything is not None else None
+            notes.append(f"{self._more_in_all} more in All" + (f" ({key})" if key else ""))
+        if self._new_since_visit:
+            notes.append(f"{self._new_since_visit} new since your last visit")
+        key = keys_of("search-as-typed", self.session.config.keymap).split(",")[0]
+        self.query_one(SearchBar).result(result, self.views[self.view_index], self.as_typed, key,
+                                         notes, listed)
 
     def _show_pids(self, pids: list[int]) -> None:
         self.query_one(PaperList).show(pids)
@@ -376,17 +408,46 @@ class MainScreen(AnnotationActions, LibraryActions):
         self._update_detail()
 
     def _changed(self, pids: list[int]) -> None:
-        """Annotations of ``pids`` changed: redraw their rows and the detail, refresh the index."""
+        """Annotations of ``pids`` changed: redraw their rows and the detail, refresh the index
+        and count the view again (its rows stay, so the cursor never jumps)."""
         self.query_one(PaperList).forget(pids)
         self._update_detail()
-        self._refresh_index()
+        self._refresh_index(self._query_text(), self.views[self.view_index], self._query_serial,
+                            self.query_one("#search-input", Input).value)
 
     @work(thread=True, exclusive=True, group="refresh")
-    def _refresh_index(self) -> None:
+    def _refresh_index(self, text: str, view: View, serial: int, typed: str) -> None:
         index = self.session.index
         if index is not None:
             index.refresh()
+            if not view.special:  # For you and similar lists are not counts of a filter
+                fresh = run_view(index, view, text, correct=not self.as_typed, typed=typed)
+                self.app.call_from_thread(self._recounted, fresh, serial)
         self.app.call_from_thread(self._show_views)
+
+    @work(thread=True, exclusive=True, group="new-count")
+    def _count_new(self) -> None:
+        """Count the papers added since the reader was last opened (a query over the whole
+        library: off the UI thread, and only when the library grew)."""
+        visit = self.session.visit
+        if visit is None:
+            return
+        try:
+            count = visit.new_papers(self.session.library)
+        except StoreError as error:
+            self.app.call_from_thread(self._store_problem, error)
+            return
+        self.app.call_from_thread(self._new_counted, count)
+
+    def _new_counted(self, count: int | None) -> None:
+        self._new_since_visit = count
+        if self.result is not None:
+            self._status(self.result)
+
+    def _recounted(self, fresh: SearchResult, serial: int) -> None:
+        """The open view counted again after a change; the list keeps its rows."""
+        if serial == self._query_serial and self.result is not None:
+            self._status(fresh, listed=self.result.exact)
 
     @on(DetailPane.SimilarChosen)
     def _similar_chosen(self, event: DetailPane.SimilarChosen) -> None:
@@ -398,6 +459,40 @@ class MainScreen(AnnotationActions, LibraryActions):
             self._keep = event.pid  # the similar view's result will put the cursor on it
             self.action_similar()
         papers.focus()
+
+    @on(Paste)
+    def _pasted(self, event: Paste) -> None:
+        """Text pasted over the list is a search, never a string of commands (its letters
+        would bookmark, tag and mark papers): it goes into the search bar (a leading ``/``,
+        the search key, dropped; one line)."""
+        search = self.query_one("#search-input", Input)
+        if search.has_focus:
+            return
+        event.stop()
+        text = event.text.strip().splitlines()[0] if event.text.strip() else ""
+        self.set_focus(search)
+        search.value = text.removeprefix("/").strip()
+        search.cursor_position = len(search.value)
+
+    def action_open_view(self, index: int) -> None:
+        """Open the view at ``index`` of the sidebar (the command palette's view entries)."""
+        if 0 <= index < len(self.views):
+            self._open_view(index)
+
+    def action_detail_down(self) -> None:
+        """Scroll the detail (a long abstract) down half its height (J)."""
+        self._scroll_detail(1)
+
+    def action_detail_up(self) -> None:
+        """Scroll the detail up half its height (K)."""
+        self._scroll_detail(-1)
+
+    def _scroll_detail(self, direction: int) -> None:
+        detail = self.query_one(DetailPane)
+        if self.has_class("-narrow") and not self.has_class("-detail-open"):
+            self.action_open()  # below 100 columns the detail is shown on its own: show it
+        step = max(1, detail.scrollable_content_region.height // 2)
+        detail.scroll_relative(y=direction * step, animate=False)
 
     def action_focus_search(self) -> None:
         """Type a query."""
@@ -412,10 +507,7 @@ class MainScreen(AnnotationActions, LibraryActions):
         if self.importing():
             self.query_one(ImportProgress).cancel()
         elif search.has_focus:
-            if search.value:
-                search.value = ""
-            else:
-                papers.focus()
+            papers.focus()  # the query stays (as in lazygit and tig); Escape again clears it
         elif self.has_class("-detail-open"):
             self.remove_class("-detail-open")
             papers.focus()
@@ -452,14 +544,30 @@ class MainScreen(AnnotationActions, LibraryActions):
     # -- order -------------------------------------------------------------------------------
 
     def action_cycle_sort(self) -> None:
-        """Next order: date, upvotes, title, added, relevance."""
-        current = self.sort or (self.result.sort if self.result else "date")
-        self.sort = SORT_KEYS[(SORT_KEYS.index(current) + 1) % len(SORT_KEYS)] \
-            if current in SORT_KEYS else SORT_KEYS[0]
+        """Next order: date, upvotes, title, added, and relevance when there are words to rank
+        by. A ``sort:`` typed in the bar is what is in effect, so it is the one changed there:
+        the bar never shows an order the list does not have."""
+        search = self.query_one("#search-input", Input)
+        typed = parse_query(search.value)
+        current = typed.sort or self.sort or (self.result.sort if self.result else "date")
+        orders = [k for k in SORT_KEYS if k != "relevance" or typed.has_words]
+        following = orders[(orders.index(current) + 1) % len(orders)] \
+            if current in orders else orders[0]
+        if typed.sort:
+            self._keep = self.query_one(PaperList).current_pid  # re-sorting keeps the paper
+            search.value = _with_sort(search.value, following, typed.reverse)
+        else:
+            self.sort = following
 
     def action_reverse_sort(self) -> None:
-        """Reverse the order."""
-        self.reverse = not self.reverse
+        """Reverse the order (in the bar when a ``sort:`` is typed there)."""
+        search = self.query_one("#search-input", Input)
+        typed = parse_query(search.value)
+        if typed.sort:
+            self._keep = self.query_one(PaperList).current_pid
+            search.value = _with_sort(search.value, typed.sort, reverse=not typed.reverse)
+        else:
+            self.reverse = not self.reverse
 
     def watch_sort(self) -> None:
         """A new order: run the query again (the cursor stays on its paper)."""
@@ -485,4 +593,14 @@ class MainScreen(AnnotationActions, LibraryActions):
         elif reload:
             self._reload()  # the Inbox gains the new papers at once
         else:
+            self._count_new()
             self.run_query()
+
+
+def _with_sort(text: str, key: str, reverse: bool) -> str:
+    """``text`` with its ``sort:`` words set to ``key``, reversed or not."""
+    words = text.split(" ")
+    for number, word in enumerate(words):
+        if word.lower().startswith(("sort:", "-sort:")):
+            words[number] = f"sort:{'-' if reverse else ''}{key}"
+    return " ".join(words)

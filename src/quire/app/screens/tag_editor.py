@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
@@ -58,6 +59,8 @@ def parse_tag_input(text: str) -> TagChange:
 class TagEditor(Dialog[TagChange | None]):
     """Type tags to add, -tag to remove; Tab completes; Enter applies; Escape cancels."""
 
+    # Tab completes, as in a shell, instead of moving focus: the dialog has one input.
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False, id="tag-editor-complete")]
     DEFAULT_CSS = """
     TagEditor > Vertical { width: 70; height: auto; }
     /* A long paper title is cut with an ellipsis on one line, not wrapped or cut bare. */
@@ -89,6 +92,12 @@ class TagEditor(Dialog[TagChange | None]):
                         id="tags-input")
             yield Label("Enter apply · Tab/→ complete · -tag removes · Esc cancel",
                         id="tags-help")
+
+    def action_complete(self) -> None:
+        """Accept the suggested completion of the word being typed, as → does at the end."""
+        field = self.query_one(Input)
+        if field.cursor_at_end:
+            field.action_cursor_right()
 
     @on(Input.Submitted)
     def apply(self, event: Input.Submitted) -> None:

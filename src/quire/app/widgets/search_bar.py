@@ -11,9 +11,11 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from quire.safe_text import safe_text
-from quire.views import count_label
+from quire.views import View, count_label
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quire.search import SearchResult
 
 
@@ -47,9 +49,13 @@ class SearchBar(Vertical):
         label.update(Text(safe_text(text)))
         label.set_class(error, "-error")
 
-    def result(self, result: SearchResult, view: str, as_typed: bool, as_typed_key: str) -> None:
+    def result(self, result: SearchResult, view: View, as_typed: bool, as_typed_key: str,
+               notes: Sequence[str] = (), listed: int | None = None) -> None:
         """What a result holds (or what is wrong with its query): counts, corrections, view,
-        order."""
+        order, then ``notes`` (papers outside the view, new since the last visit).
+
+        ``listed``: how many papers the list still shows when ``result`` is a recount after a
+        change (a paper read in the Inbox stays listed until the view is opened again)."""
         if result.errors:
             self.status(" · ".join(result.errors), error=True)
             return
@@ -57,11 +63,16 @@ class SearchBar(Vertical):
         if result.unlisted:
             partial = f" (+{result.partial} also relevant, the best of " \
                       f"{result.partial + result.unlisted:,})"
+        if listed is not None and listed > result.exact:
+            partial += f" ({listed - result.exact} more listed until the view is reopened)"
         if result.corrections:
             corrected = f"{result.correction_note}; {as_typed_key}: search as typed · "
         elif as_typed:
             corrected = f"searching as typed ({as_typed_key}: correct misspelt words) · "
         else:
             corrected = ""
-        self.status(f"{corrected}{count_label(result.pids[:result.exact])}{partial} · {view} · "
-                    f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}")
+        # For you and similar lists come in the order of their likeness, whatever sort says.
+        order = "ordered by similarity" if view.special else \
+            f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}"
+        self.status(" · ".join([f"{corrected}{count_label(result.pids[:result.exact])}{partial}",
+                                view.name, order, *notes]))
