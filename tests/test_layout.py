@@ -192,7 +192,8 @@ async def test_a_long_view_name_stays_on_one_line_with_an_ellipsis(tmp_path: Pat
 
 async def test_help_has_each_group_once_tab_and_the_reversed_sort(tmp_path: Path) -> None:
     app = app_on(tmp_path)
-    async with app.run_test(size=(120, 60)) as pilot:
+    # Tall enough for every group of the key table at once (the help scrolls on smaller ones).
+    async with app.run_test(size=(120, 80)) as pilot:
         await ready(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
