@@ -138,7 +138,7 @@ def bar(pilot: Pilot[Any]) -> Input:
     return screen(pilot).query_one("#search-input", Input)
 
 
-def annotations(pilot: Pilot[Any]) -> list[tuple[int, bool, bool, tuple[str, ...], str]]:
+def all_marks(pilot: Pilot[Any]) -> list[tuple[int, bool, bool, tuple[str, ...], str]]:
     """Every paper's bookmark, read, tags and note (to see that no key acted on a paper)."""
     lib = library(pilot)
     marks = lib.annotations(lib.all_pids())
@@ -149,12 +149,12 @@ async def test_a_query_typed_at_once_goes_into_the_bar(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        before = annotations(pilot)
+        before = all_marks(pilot)
         type_ahead(pilot, "/", *"kernel")
         await wait_until(pilot, lambda: bar(pilot).value == "kernel", "the query is in the bar")
         await settle(pilot)
         assert bar(pilot).has_focus
-        assert annotations(pilot) == before  # no letter acted on a paper
+        assert all_marks(pilot) == before  # no letter acted on a paper
         assert "sorted by relevance" in status(pilot)
         first = papers(pilot).pids[0]
         type_ahead(pilot, "enter", "b")  # back to the list, then bookmark the first hit
@@ -475,9 +475,9 @@ async def test_text_pasted_over_the_list_becomes_the_search(tmp_path: Path) -> N
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        before = annotations(pilot)
+        before = all_marks(pilot)
         pilot.app.post_message(events.Paste("/kernel tuning\n"))
         await wait_until(pilot, lambda: bar(pilot).value == "kernel tuning", "the bar holds it")
         await settle(pilot)
-        assert bar(pilot).has_focus and annotations(pilot) == before
+        assert bar(pilot).has_focus and all_marks(pilot) == before
         assert "sorted by relevance" in status(pilot)
