@@ -375,3 +375,63 @@ async def test_reader_export_dialog_writes_the_library_file(tmp_path: Path) -> N
     with Library(tmp_path / "fresh.sqlite3") as fresh:
         assert import_path(fresh, target).format == "quire"
         assert everything(fresh) == expected
+
+
+def _content(path: Path) -> list[str]:
+    """Every row but the change counter's bookkeeping (an undone import is a change too), in
+    order (restored rows get new row ids)."""
+    import re
+
+    return sorted(re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
+            for line in dump(path)
+            if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"')))
+
+
+def test_a_long_carried_import_that_fails_part_way_is_rolled_back(tmp_path: Path,
+                                                                    monkeypatch: Any) -> None:
+    """Batches commit as they go (others can write meanwhile); a failure after some of them
+    undoes them all from the journal: papers, sources, annotations and "new" marks."""
+    from quire.store import carry as carry_module
+
+    records = [PaperRecord(title=f"Carried paper {n}", arxiv_id=f"2401.{n:05d}")
+               for n in range(2500)]
+    with Library(tmp_path / "src.sqlite3") as source:
+        source.import_records(records, ImportSummary(path="gen", format="t"), "t")
+        pids = source.all_pids()
+        source.set_bookmarked(pids[::7], True)
+        source.add_tags(pids[::5], ["carried"])
+        source.set_note(pids[1500], "from the file")
+        path = carry(source, tmp_path)
+    with Library(tmp_path / "target.sqlite3") as target:
+        target.import_records(records[1000:1600], ImportSummary(path="gen", format="t2"), "t2")
+        mine = target.all_pids()
+        target.set_note(mine[0], "mine")
+        target.set_read(mine[::3], True)
+        target.add_tags(mine[::4], ["kept"])
+        conn = sqlite3.connect(target.path)
+        conn.execute("UPDATE annotations SET note_changed = NULL, read_changed = NULL, "
+                     "tags_changed = NULL")  # older than the file: the merge takes its parts
+        conn.commit()
+        conn.close()
+        before = _content(target.path)
+        merges = 0
+        real_merge = carry_module._merge
+
+        def failing_merge(*args: Any) -> None:
+            nonlocal merges
+            merges += 1
+            if merges == 2200:
+                raise OSError("disk full (simulated)")
+            real_merge(*args)
+
+        monkeypatch.setattr(carry_module, "_merge", failing_merge)
+        with pytest.raises(OSError, match="simulated"):
+            import_path(target, path)
+        assert _content(target.path) == before
+        conn = sqlite3.connect(target.path)
+        assert conn.execute("SELECT count(*) FROM import_undo").fetchone()[0] == 0
+        conn.close()
+        monkeypatch.setattr(carry_module, "_merge", real_merge)
+        summary = import_path(target, path)
+        assert (summary.added, summary.unchanged) == (1900, 600)
+        assert target.get_paper(target.resolve("2401.01500")).annotation.note == "from the file"

@@ -26,6 +26,7 @@ from quire.store.library import (
     _chunks,
     _now,
 )
+from quire.store.journal import _Journal
 
 if TYPE_CHECKING:
     from quire.export.quire_format import CarriedAnnotation, CarriedPaper
@@ -234,35 +235,62 @@ def _short(text: str, limit: int = 200) -> str:
 
 def import_carried(library: Library, papers: Sequence[CarriedPaper], summary: ImportSummary
                    ) -> ImportSummary:
-    """Merge a carried library into this one, in one transaction (all of it or nothing).
+    """Merge a carried library into this one as one import (all of it or nothing).
 
     Paper fields merge as in any import (newer values replace older, nothing known is erased);
     a new paper keeps its short id (where free), the time it was first added, its sources and
-    its "new" mark; annotations merge part by part (:func:`file_wins`).
+    its "new" mark; annotations merge part by part (:func:`file_wins`). Like every long import
+    it commits a batch at a time with an undo journal (a bookmark made meanwhile gets through),
+    and a failure part-way rolls the whole import back.
     """
     now = _now()
     report = CarryReport()
-    with library._write() as (conn, rev):
+    import_id = library._begin_import(summary.path)
+    try:
         for start in range(0, len(papers), _BATCH):
             batch = list(papers[start:start + _BATCH])
-            records = [paper.record() for paper in batch]
-
-            def landed(index: int, pid: int, is_new: bool, batch: list[CarriedPaper] = batch
-                       ) -> None:
-                paper = batch[index]
-                conn.executemany(
-                    "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(pid, s.source, s.origin, s.first_seen) for s in paper.sources])
-                if is_new and paper.new:
-                    conn.execute("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)",
-                                 (pid, rev))
-                _merge(conn, pid, paper.arxiv_id or paper.short_id, paper.annotation, rev,
-                       report)
-
-            library._import_batch(
-                conn, records, None, summary, now, rev,
-                fixed=[{"short_id": p.short_id, "added": p.added} for p in batch],
-                landed=landed)
+            with library._write() as (conn, rev):
+                journal = library._journal = _Journal(import_id)
+                try:
+                    _merge_batch(library, conn, batch, journal, summary, report, now, rev)
+                    journal.flush(conn)
+                finally:
+                    library._journal = None
+    except BaseException:
+        library._undo_import(import_id)
+        raise
+    library._end_import(import_id)
     summary.notices.extend(report.notices())
     return summary
+
+
+def _merge_batch(library: Library, conn: sqlite3.Connection, batch: list[CarriedPaper],
+                 journal: _Journal, summary: ImportSummary, report: CarryReport, now: str,
+                 rev: int) -> None:
+    def landed(index: int, pid: int, is_new: bool) -> None:
+        paper = batch[index]
+        if not is_new:  # a new paper's undo deletes it with all that hangs on it
+            journal.add("annotation", pid, _annotation_state(conn, pid))
+        for s in paper.sources:
+            added = conn.execute(
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
+                "VALUES (?, ?, ?, ?)", (pid, s.source, s.origin, s.first_seen)).rowcount
+            if added and not is_new:
+                journal.add("source", pid, [s.source, s.origin])
+        if is_new and paper.new:
+            conn.execute("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)", (pid, rev))
+        _merge(conn, pid, paper.arxiv_id or paper.short_id, paper.annotation, rev, report)
+
+    library._import_batch(conn, [paper.record() for paper in batch], None, summary, now, rev,
+                          fixed=[{"short_id": p.short_id, "added": p.added} for p in batch],
+                          landed=landed)
+
+
+def _annotation_state(conn: sqlite3.Connection, pid: int) -> dict[str, Any]:
+    """All a merge may change of one paper's annotation, for the import's undo journal."""
+    row = conn.execute("SELECT * FROM annotations WHERE pid=?", (pid,)).fetchone()
+    return {"row": dict(row) if row is not None else None,
+            "tags": [list(r) for r in conn.execute(
+                "SELECT tag, added FROM tags WHERE pid=?", (pid,))],
+            "fresh": conn.execute("SELECT 1 FROM fresh WHERE pid=?", (pid,)).fetchone()
+            is not None}

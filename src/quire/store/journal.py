@@ -66,6 +66,18 @@ class ImportJournal(LibraryAnnotations):
         elif kind == "source":
             conn.execute("DELETE FROM paper_sources WHERE pid=? AND source=? AND origin=?",
                          (pid, *data))
+        elif kind == "annotation":  # a carried library's merge changed it (store/carry.py)
+            conn.execute("DELETE FROM annotations WHERE pid=?", (pid,))
+            if data["row"] is not None:
+                row = data["row"]
+                conn.execute(f"INSERT INTO annotations ({', '.join(row)}) "
+                             f"VALUES ({','.join('?' * len(row))})", tuple(row.values()))
+            conn.execute("DELETE FROM tags WHERE pid=?", (pid,))
+            conn.executemany("INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                             [(pid, tag, added) for tag, added in data["tags"]])
+            if data["fresh"]:
+                conn.execute("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)", (pid, rev))
+            conn.execute("UPDATE papers SET rev=? WHERE pid=?", (rev, pid))
         elif kind == "absorb":
             row = {**data["row"], "rev": rev}
             conn.execute(f"INSERT OR REPLACE INTO papers ({', '.join(row)}) "
