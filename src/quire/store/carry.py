@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from quire.models import ImportSummary, valid_arxiv_id
+from quire.store.journal import _Journal
 from quire.store.library import (
     _BATCH,
     LIST_FIELDS,
@@ -26,7 +27,6 @@ from quire.store.library import (
     _chunks,
     _now,
 )
-from quire.store.journal import _Journal
 
 if TYPE_CHECKING:
     from quire.export.quire_format import CarriedAnnotation, CarriedPaper
