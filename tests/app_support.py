@@ -108,6 +108,7 @@ async def settle(pilot: Pilot[Any]) -> None:
     """
     deadline = monotonic() + SETTLE_TIMEOUT
     while True:
+        await pilot.pause()  # queued messages first: a key press may start an animation
         await pilot.app.animator.wait_until_complete()
         await _workers_done(pilot.app)
         await pilot.pause()
@@ -147,8 +148,11 @@ async def _workers_done(app: App[Any]) -> None:
 
 
 def _busy(pilot: Pilot[Any]) -> list[str]:
-    """What is still going on: running workers and a detail update waiting for its timer."""
+    """What is still going on: running workers, animations, a detail update waiting for its
+    timer."""
     busy = [f"worker {w.name!r}" for w in _working(pilot.app)]
+    if not pilot.app.animator._complete_event.is_set():  # no public "is anything animating"
+        busy.append("an animation")
     main = next((s for s in pilot.app.screen_stack if isinstance(s, MainScreen)), None)
     if main is not None and main.detail_due:
         busy.append("detail update due")
