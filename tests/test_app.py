@@ -284,7 +284,7 @@ async def test_for_you_and_similar_views(tmp_path: Path) -> None:
         await pilot.press("f")
         await settle(pilot)
         assert papers(pilot).pids == []
-        assert "bookmark (b)" in str(screen(pilot).query_one("#empty").render())
+        assert "bookmark papers you like with b" in str(screen(pilot).query_one("#empty").render())
         await pilot.press("2", "b")
         await settle(pilot)
         seed = current(pilot)

@@ -12,11 +12,15 @@ import pytest
 from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.containers import VerticalScroll
-from textual.widgets import Label, OptionList
+from textual.widgets import Input, Label, OptionList
+from textual.widgets._footer import FooterKey
 
 from app_support import app_on, focused, library, papers, ready, screen, settle
+from conftest import FIXTURES
+from quire.app.commands import COMMANDS
 from quire.app.screens.help import HelpScreen, grouped
 from quire.app.widgets.detail import DetailPane, Joined
+from quire.app.widgets.footer import KeyFooter
 from quire.app.widgets.paper_list import date_width
 from quire.app.widgets.sidebar import ViewsSidebar
 
@@ -254,3 +258,142 @@ def test_view_counts_follow_reads_and_bookmarks(tmp_path: Path) -> None:
     lib.set_read(pids, True)
     lib.set_bookmarked(pids[:1], True)
     assert lib.view_counts() == {"unread": total - 3, "all": total, "bookmarked": 1}
+
+
+def test_no_message_says_paper_s() -> None:
+    source = Path(__file__).parent.parent / "src" / "quire"
+    found = [f"{path.name}: {line.strip()}" for path in source.rglob("*.py")
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if re.search(r"\b(paper|upvote|file|author|tag|view|result|note)\(s\)", line)]
+    assert not found, found
+
+
+# -- batch 2: footer, narrow detail, counts, empty For you, tag column ---------------------------
+
+
+def footer_keys(app: App[Any]) -> list[FooterKey]:
+    """The footer keys drawn on the main screen."""
+    return [k for k in screen_of(app).query(FooterKey) if k.display and k.region.width]
+
+
+def screen_of(app: App[Any]) -> Any:
+    return next(s for s in app.screen_stack if s.query(KeyFooter))
+
+
+@pytest.mark.parametrize("size", [(140, 45), (100, 30), (80, 24), (60, 20)])
+async def test_the_footer_keeps_help_and_quit(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        keys = footer_keys(app)
+        actions = [k.action.rpartition(".")[2] for k in keys]
+        assert "help" in actions and "quit" in actions and "focus_search" in actions, actions
+        ordered = sorted(keys, key=lambda k: k.region.x)
+        for left, right in zip(ordered, ordered[1:], strict=False):
+            assert left.region.right <= right.region.x, (left, right)  # nothing overlaps
+        assert all(k.region.right <= size[0] for k in keys)
+        if size[0] >= 140:
+            assert len(keys) == 1 + sum(1 for c in COMMANDS if c.footer)  # all, and ^p
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_narrow_open_detail_takes_the_scrolling_keys(tmp_path: Path,
+                                                           size: tuple[int, int]) -> None:
+    app = app_on(tmp_path, mark_read_on_open=False)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        main = screen(pilot)
+        detail = main.query_one(DetailPane)
+        cursor = papers(pilot).cursor
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.has_class("-detail-open") and app.focused is detail
+        assert detail.max_scroll_y > 0
+        await pilot.press("j", "pagedown")
+        await settle(pilot)
+        assert detail.scroll_y > 1 and papers(pilot).cursor == cursor
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not main.has_class("-detail-open") and app.focused is papers(pilot)
+        await pilot.press("j")
+        assert papers(pilot).cursor == cursor + 1  # j moves in the list again
+
+
+async def test_escape_from_the_detail_goes_back_to_the_list(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"learning", "enter", "tab")
+        await settle(pilot)
+        assert app.focused is screen(pilot).query_one(DetailPane)
+        await pilot.press("escape")
+        assert app.focused is papers(pilot)
+        assert app.screen.query_one("#search-input", Input).value == "learning"  # kept
+
+
+async def test_an_empty_for_you_says_how_to_fill_it(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert not papers(pilot).pids
+        text = "\n".join(screen_lines(app))
+        assert "bookmark papers you like" in text and "with b" in text
+        notice = screen(pilot).query_one("#empty")
+        assert notice.region.y <= papers(pilot).region.y + 1  # at the top, where rows would be
+
+
+def sidebar_counts(app: App[Any]) -> dict[str, int]:
+    sidebar = screen_of(app).query_one(ViewsSidebar)
+    counts = {}
+    for line in widget_lines(app, sidebar):
+        found = re.match(r"\s*\d (Inbox|All|Bookmarked) (\d+)", line)
+        if found:
+            counts[found.group(1)] = int(found.group(2))
+    return counts
+
+
+async def test_sidebar_counts_stay_current(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        total = library(pilot).count()
+        assert sidebar_counts(app) == {"Inbox": total, "All": total, "Bookmarked": 0}
+        await pilot.press("r", "b")
+        await settle(pilot)
+        assert sidebar_counts(app) == {"Inbox": total - 1, "All": total, "Bookmarked": 1}
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(FIXTURES / "arxiv.atom")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library(pilot).count() == total + 2
+        assert sidebar_counts(app) == {"Inbox": total + 1, "All": total + 2, "Bookmarked": 1}
+
+
+async def test_rows_keep_room_for_tags_only_once_a_paper_has_one(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await ready(pilot)
+        listed = papers(pilot)
+        assert not listed.tag_column
+        before = DATE.search(listed.render_line(0).text)
+        library(pilot).add_tags([listed.pids[2]], ["rl"])
+        screen(pilot).check_for_changes()
+        await settle(pilot)
+        assert listed.tag_column
+        after = DATE.search(listed.render_line(0).text)
+        assert before and after and after.start() < before.start()  # room made for tags
+
+
+async def test_the_similar_view_fits_the_sidebar(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        sidebar = screen(pilot).query_one(ViewsSidebar)
+        lines = [line.rstrip(" ▎") for line in widget_lines(app, sidebar) if line.strip(" ▎")]
+        assert len(lines) == sidebar.option_count
+        assert lines[-1].endswith("…") and "Like: " in lines[-1]

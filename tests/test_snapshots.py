@@ -94,3 +94,33 @@ def test_light_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
 def test_high_contrast_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(app_on(tmp_path, theme="quire-high-contrast"), terminal_size=SIZE,
                         run_before=prepare())
+
+
+def test_main_screen_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(app_on(tmp_path), terminal_size=(80, 24),
+                        run_before=prepare("j", annotate=True))
+
+
+def test_main_screen_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20),
+                        run_before=prepare("j", annotate=True))
+
+
+def test_tag_editor_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20),
+                        run_before=prepare("t", *"to-r", annotate=True))
+
+
+def test_export_dialog_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await prepare("e")(pilot)
+        # The suggested file is in the working directory: a fixed one keeps the picture stable.
+        pilot.app.screen.query_one(Input).value = "~/papers/quire-export.bib"
+        await settle(pilot)
+
+    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20), run_before=run_before)
+
+
+def test_narrow_detail_scrolled_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(app_on(tmp_path, mark_read_on_open=False), terminal_size=(80, 24),
+                        run_before=prepare("enter", "pagedown"))

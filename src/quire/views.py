@@ -9,13 +9,14 @@ included); and the papers similar to one paper, joined with their titles.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from quire.config import SavedView
 from quire.models import Paper
 from quire.search.query import parse_query
 from quire.store import Library
+from quire.wording import counted
 
 if TYPE_CHECKING:
     from quire.search import Neighbour, SearchIndex, SearchResult
@@ -35,6 +36,11 @@ class View:
     key: str | None = None  # a saved view's own key (1-9)
 
     @property
+    def is_tag(self) -> bool:
+        """Whether this is the view of one tag (saved searches have no count)."""
+        return self.count is not None and self.query.startswith("tag:")
+
+    @property
     def slug(self) -> str:
         """The name as ``default_view`` spells it: ``For you`` → ``for-you``."""
         return self.name.casefold().replace(" ", "-")
@@ -50,6 +56,18 @@ def build_views(library: Library | None, saved: Sequence[SavedView]) -> list[Vie
     views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in tags]
     views += [View(v.name, v.query, key=v.key) for v in saved]
     return views
+
+
+# What the first three built-in views count (``Library.view_counts`` keys).
+COUNTED = ("unread", "all", "bookmarked")
+
+
+def with_counts(views: Sequence[View], counts: dict[str, int] | None) -> list[View]:
+    """``views`` with the Inbox, All and Bookmarked counts filled in (unchanged without)."""
+    if counts is None:
+        return list(views)
+    return [replace(view, count=counts[COUNTED[i]]) if i < len(COUNTED) else view
+            for i, view in enumerate(views)]
 
 
 def view_keys(views: Sequence[View]) -> list[str | None]:
@@ -130,5 +148,5 @@ def similar_with_papers(index: SearchIndex, library: Library, pid: int,
 
 
 def count_label(pids: Sequence[int]) -> str:
-    """``1 paper``, ``3 papers``."""
-    return "1 paper" if len(pids) == 1 else f"{len(pids)} papers"
+    """``1 paper``, ``3 papers`` (the one plural rule, ``counted``)."""
+    return counted(len(pids), "paper")

@@ -90,7 +90,8 @@ class AnnotationActions(PaperScreen):
         current = self.session.annotator.tag_counts(pids)
         known = [t for t, _ in self.session.library.tag_counts()]
         paper = self._current()
-        subject = count_label(pids) if len(pids) > 1 or paper is None else paper.title[:50]
+        # The whole title: the dialog cuts it to its width with an ellipsis.
+        subject = count_label(pids) if len(pids) > 1 or paper is None else paper.title
         change = await self.app.push_screen_wait(TagEditor(subject, current, len(pids), known))
         if change is None:
             return

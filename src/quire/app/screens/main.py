@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Paste, Resize
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from quire.app.commands import keys_of, screen_bindings
 from quire.app.screens.annotating import AnnotationActions
@@ -27,6 +27,7 @@ from quire.app.screens.library_actions import LibraryActions
 from quire.app.session import Session
 from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.empty_notice import EmptyNotice
+from quire.app.widgets.footer import KeyFooter
 from quire.app.widgets.import_progress import ImportProgress
 from quire.app.widgets.paper_list import PaperList
 from quire.app.widgets.search_bar import SearchBar
@@ -41,6 +42,7 @@ from quire.views import (
     view_for_key,
     view_keys,
     view_query,
+    with_counts,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +88,7 @@ class MainScreen(AnnotationActions, LibraryActions):
         self._whole_list_of: tuple[bool, bool] | None = None  # (unread, bookmarked) until read
         self._more_in_all = 0  # papers the words typed find outside the open view
         self._new_since_visit: int | None = None  # papers added since the reader was last open
+        self._counts: dict[str, int] | None = None  # Inbox/All/Bookmarked sizes, last counted
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -97,14 +100,15 @@ class MainScreen(AnnotationActions, LibraryActions):
             yield ViewsSidebar(id="sidebar").data_bind(views=MainScreen.views,
                                                        current=MainScreen.view_index)
             with Vertical(id="list-area"):
+                # Above the list: an empty list's explanation shows where its rows would be.
+                yield EmptyNotice(id="empty")
                 yield PaperList(self._load_papers, columns=config.columns,
                                 date_format=config.date_format, id="papers")
-                yield EmptyNotice(id="empty")
                 yield ImportProgress(self.session, id="import-progress")
             yield DetailPane(self.session, id="detail")
         yield Static("The terminal is too small for quire: make it at least "
                      f"{MIN_SIZE[0]}×{MIN_SIZE[1]}.", id="too-small")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Build the views and show the first one from the store (the index comes later)."""
@@ -240,7 +244,24 @@ class MainScreen(AnnotationActions, LibraryActions):
             names = [v.name for v in views]
             self.set_reactive(MainScreen.view_index,
                               names.index(current.name) if current.name in names else 0)
-        self.views = views
+        self.views = with_counts(views, self._counts)
+        # Rows keep room for tags only while some paper has one.
+        self.query_one(PaperList).set_tag_column(any(v.is_tag for v in views))
+        self._count_views()
+
+    @work(thread=True, exclusive=True, group="view-counts")
+    def _count_views(self) -> None:
+        """Count the Inbox, All and Bookmarked views: COUNT queries, off the UI thread."""
+        try:
+            counts = self.session.library.view_counts()
+        except StoreError:
+            return  # the list's own reads say the library cannot be read
+        self.app.call_from_thread(self._show_counts, counts)
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        if counts != self._counts:
+            self._counts = counts
+            self.views = with_counts(self.views, counts)
 
     def action_view(self, number: int) -> None:
         """Open the saved view whose key is ``number + 1``, else view ``number`` (0-based)."""
@@ -279,7 +300,8 @@ class MainScreen(AnnotationActions, LibraryActions):
             return
         self.similar_source = paper.pid
         views = [v for v in self.views if v.special != "similar"]
-        views.append(View(f"Like: {paper.title[:20]}…", special="similar"))
+        title = paper.title if len(paper.title) <= 40 else f"{paper.title[:39]}…"
+        views.append(View(f"Like: {title}", special="similar"))  # the sidebar cuts it to fit
         self.views = views
         self._open_view(len(views) - 1)
 
@@ -511,6 +533,8 @@ class MainScreen(AnnotationActions, LibraryActions):
         elif self.has_class("-detail-open"):
             self.remove_class("-detail-open")
             papers.focus()
+        elif self.query_one(DetailPane).has_focus_within:
+            papers.focus()  # back from the detail (reached with Tab) to the list
         elif papers.selection:
             papers.selection.clear()
             papers.refresh()
@@ -532,6 +556,8 @@ class MainScreen(AnnotationActions, LibraryActions):
             return
         if self.has_class("-narrow"):
             self.add_class("-detail-open")
+            # The list is hidden now: the detail takes the keys, so j/k/PgDn scroll it.
+            self.set_focus(self.query_one(DetailPane))
         if self.session.config.mark_read_on_open and not paper.annotation.read:
             self._annotate(lambda annotator: annotator.mark_read(paper.pid))
         elif paper.fresh:  # seen now: drop its "new" mark (reading it above drops it too)

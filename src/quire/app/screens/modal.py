@@ -25,6 +25,12 @@ class Dialog(ModalScreen[ResultType]):
     Dialog > Vertical, Dialog > VerticalScroll { padding: 1 2; background: $panel;
                                                  border: thick $primary; max-width: 100%;
                                                  max-height: 100%; overflow-y: auto; }
+    /* Inputs sit on $panel, where Textual's placeholder and completion colour
+       ($text-disabled) and its half-tone selection fall below 4.5:1 (tests/test_contrast.py). */
+    Dialog Input > .input--placeholder, Dialog Input > .input--suggestion {
+        color: $foreground 85%;
+    }
+    Dialog Input > .input--selection { background: $primary; color: $background; }
     """
 
     def action_cancel(self) -> None:

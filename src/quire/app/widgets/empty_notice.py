@@ -37,8 +37,9 @@ class EmptyNotice(Static):
         if result.pids:
             return
         if view.special == "for-you":
-            self.update("Nothing for you yet: bookmark (b) or tag (t) a few papers you like, "
-                        "and For you lists unread papers near them.")
+            self.update("For you is empty until you pick some papers: bookmark papers you like "
+                        "with b (or tag them with t), and For you will suggest unread papers "
+                        "like them.")
         elif typed or view.query:
             hint = (f"Try removing a filter, or open All (2) instead of {view.name}."
                     if view.query or result.query.filters else "Try fewer or other words.")
