@@ -91,13 +91,13 @@ class DetailPane(VerticalScroll):
     """
 
     BINDINGS = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False, id="detail-down"),
-        Binding("k,up", "scroll_up", "Scroll up", show=False, id="detail-up"),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False,
+        Binding("j,down", "read(1)", "Scroll down", show=False, id="detail-down"),
+        Binding("k,up", "read(-1)", "Scroll up", show=False, id="detail-up"),
+        Binding("pagedown,ctrl+d", "read_page(1)", "Page down", show=False,
                 id="detail-page-down"),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="detail-page-up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="detail-top"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, id="detail-bottom"),
+        Binding("pageup,ctrl+u", "read_page(-1)", "Page up", show=False, id="detail-page-up"),
+        Binding("g,home", "read_to(0)", "Top", show=False, id="detail-top"),
+        Binding("G,end", "read_to(-1)", "Bottom", show=False, id="detail-bottom"),
     ]
     DEFAULT_CSS = """
     /* The left edge lights up when the pane has focus, so Tab's stop here is visible. */
@@ -126,6 +126,20 @@ class DetailPane(VerticalScroll):
         self.session = session
         self.pid: int | None = None  # the paper shown
         self._explaining: int | None = None  # the paper whose ranking is being explained
+
+    # Reading keys move the text at once, like a pager (no smooth-scroll animation to wait for).
+    def action_read(self, lines: int) -> None:
+        """Scroll by ``lines`` (negative: up)."""
+        self.scroll_to(y=self.scroll_y + lines, animate=False)
+
+    def action_read_page(self, pages: int) -> None:
+        """Scroll by a page, keeping a line of the last one in view."""
+        self.scroll_to(y=self.scroll_y + pages * max(1, self.scrollable_content_region.height - 1),
+                       animate=False)
+
+    def action_read_to(self, end: int) -> None:
+        """To the top (``0``) or the bottom (``-1``)."""
+        self.scroll_to(y=0 if end == 0 else self.max_scroll_y, animate=False)
 
     def compose(self) -> ComposeResult:
         """The parts of the pane."""

@@ -171,7 +171,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.selection: set[int] = set()
         self._rows: dict[int, Row] = {}
-        self._strips: dict[tuple[int, int, bool, bool, bool], Strip] = {}
+        self._strips: dict[tuple[int, int, bool, bool, bool, bool], Strip] = {}
         self._positions: dict[int, int] | None = None
 
     # -- data ----------------------------------------------------------------------------------
@@ -313,7 +313,10 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         if index >= len(self.pids):
             return Strip.blank(width, base)
         pid = self.pids[index]
-        state = (pid, width, index == self.cursor, pid in self.selection, index >= self.exact)
+        # The cursor row looks different with focus: a strip drawn before a focus change must
+        # not be reused after it (the cursor bar kept its unfocused colour).
+        state = (pid, width, index == self.cursor, pid in self.selection, index >= self.exact,
+                 index == self.cursor and self.has_focus)
         cached = self._strips.get(state)
         if cached is not None:
             return cached
@@ -376,6 +379,14 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         if position < len(row.title):
             pieces.append(Segment(row.title[position:], title_style))
         return [*head, *_fit(pieces, room, title_style), Segment(" ", base), *tail]
+
+    def on_focus(self) -> None:
+        """Redraw the cursor row in its focused colours."""
+        self.refresh_line(self._line_of(self.cursor))
+
+    def on_blur(self) -> None:
+        """Redraw the cursor row in its unfocused colours."""
+        self.refresh_line(self._line_of(self.cursor))
 
     def on_mount(self) -> None:
         """Cached rows carry the theme's colours: drop them when the theme changes."""
