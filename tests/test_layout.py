@@ -314,7 +314,7 @@ async def test_narrow_open_detail_takes_the_scrolling_keys(tmp_path: Path,
         assert detail.scroll_y > 1 and papers(pilot).cursor == cursor
         await pilot.press("escape")
         await settle(pilot)
-        assert not main.has_class("-detail-open") and app.focused is papers(pilot)
+        assert not main.has_class("-detail-open") and focused(pilot) is papers(pilot)
         await pilot.press("j")
         assert papers(pilot).cursor == cursor + 1  # j moves in the list again
 
@@ -327,7 +327,7 @@ async def test_escape_from_the_detail_goes_back_to_the_list(tmp_path: Path) -> N
         await settle(pilot)
         assert app.focused is screen(pilot).query_one(DetailPane)
         await pilot.press("escape")
-        assert app.focused is papers(pilot)
+        assert focused(pilot) is papers(pilot)
         assert app.screen.query_one("#search-input", Input).value == "learning"  # kept
 
 
