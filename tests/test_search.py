@@ -273,6 +273,20 @@ def test_relevance_order_is_score_then_newest_then_paper_id(seeded: Library, tex
     assert [result.pids[i] for i in order.tolist()] == result.pids
 
 
+@pytest.mark.parametrize("text", ["model", "language model", "graph neural network training",
+                                  "lan", "re", "diffusion image sort:-relevance", "year:2024"])
+def test_a_limited_search_is_the_start_of_the_full_one(seeded: Library, text: str) -> None:
+    """With a limit only the best are sorted: the same papers, scores, order and counts as the
+    start of the unlimited search."""
+    index = SearchIndex.build(seeded)
+    full = index.search(text)
+    for limit in (1, 3, 10):
+        cut = index.search(text, limit=limit)
+        assert cut.pids == full.pids[:limit]
+        assert cut.score_values == full.score_values[:limit]
+        assert (cut.total, cut.exact) == (len(full.pids), min(full.exact, limit))
+
+
 def test_similar_papers_score_and_order_as_a_full_sort_over_every_candidate(
         seeded: Library) -> None:
     """Similar papers score over postings and sort only the best: the same scores, bit for bit,

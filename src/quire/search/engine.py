@@ -328,8 +328,10 @@ class SearchIndex(IndexOrdering):
             keep[checked] = True
         sort = query.sort or ("relevance" if query.has_words else self.default_sort)
         scores: npt.NDArray[np.float64] | None
+        total = int(np.count_nonzero(keep))
+        exact = total - int(np.count_nonzero(keep & partial))
         if sort == "relevance":
-            ordered, scores = self._order_scored(keep, score_all, partial, query.reverse)
+            ordered, scores = self._order_scored(keep, score_all, partial, query.reverse, limit)
         else:
             # A precomputed order filtered by the mask: O(papers), no sort per query.
             ordered = self.ordered_slots(sort)
@@ -340,8 +342,6 @@ class SearchIndex(IndexOrdering):
             if is_partial.any():
                 ordered = np.concatenate([ordered[~is_partial], ordered[is_partial]])
             scores = score_all[ordered] if query.has_words else None
-        exact = int(len(ordered) - partial[ordered].sum())
-        total = len(ordered)
         if limit:
             ordered = ordered[:limit]
             scores = scores[:limit] if scores is not None else None

@@ -23,9 +23,11 @@ class IndexOrdering(IndexFilters):
             self.ordered_slots(key)
 
     def _order_scored(self, keep: Mask, score_all: npt.NDArray[np.float64], partial: Mask,
-                      reverse: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+                      reverse: bool, limit: int | None = None
+                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The kept slots best score first (newest first among equals, then by paper id), full
-        matches before partial ones; and their scores.
+        matches before partial ones; and their scores. With ``limit``, only the first
+        ``limit`` of that order (what a one-off command prints).
 
         The slots are taken in the precomputed newest-first order, so one stable sort by score
         gives the whole order (a three-key sort of every match cost most of a short prefix's
@@ -34,10 +36,17 @@ class IndexOrdering(IndexFilters):
         newest = self.ordered_slots("date")
         slots = newest[keep[newest]]
         scores = score_all[slots]
+        tier = partial[slots]
+        if limit and not reverse and len(slots) > 4 * limit:
+            best = _best(np.flatnonzero(~tier), scores, limit)
+            if len(best) < limit:
+                best = np.concatenate([best, _best(np.flatnonzero(tier), scores,
+                                                   limit - len(best))])
+            return slots[best], scores[best]
         order: npt.NDArray[np.int64] = np.argsort(-scores, kind="stable")
         if reverse:
             order = order[::-1]
-        tier = partial[slots[order]]
+        tier = tier[order]
         if tier.any():
             order = np.concatenate([order[~tier], order[tier]])
         return slots[order], scores[order]
@@ -85,3 +94,18 @@ class IndexOrdering(IndexFilters):
             rank[order] = ranks
             self._title_rank = rank
         return self._title_rank
+
+
+def _best(positions: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], count: int
+          ) -> npt.NDArray[np.int64]:
+    """The first ``count`` of ``positions`` (ascending) by a stable sort on descending score,
+    sorting only those that can be among them: a command printing ten results at a million
+    papers no longer sorts every match."""
+    values = scores[positions]
+    if len(values) > count:
+        floor = np.partition(values, len(values) - count)[len(values) - count]
+        positions = positions[values >= floor]  # every score tied with the last one too
+        values = scores[positions]
+    order = np.argsort(-values, kind="stable")[:count]
+    chosen: npt.NDArray[np.int64] = positions[order]
+    return chosen
