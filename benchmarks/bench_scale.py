@@ -341,7 +341,7 @@ def measure(size: int, app: bool) -> None:
 
     if not app:
         return
-    bare_script = OUT / "bare_textual.py"
+    bare_script = OUT / "bare_textual.txt"  # not .py: mypy checks benchmarks/ and its out/
     bare_script.write_text(BARE_TMUX)
     bare = tmux_first_rows(f"{sys.executable} {bare_script}", "bare textual app ready", cache)
     marker = paper["title"][:20]
