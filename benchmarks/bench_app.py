@@ -69,8 +69,12 @@ def first_paint(code: str, data: Path, runs: int = 5) -> float:
     """Median seconds from process start to first paint."""
     times = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", code, str(time.time()), str(data)],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(time.time()), str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         times.append(float(done.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
@@ -93,8 +97,12 @@ async def interactive(data: Path) -> dict[str, float]:
     from quire.config import Config
     from quire.store import Library
 
-    app = make_app(Config(), config_path=data / "config.toml",
-                   library=Library(data / "library.sqlite3"), import_sample_if_new=False)
+    app = make_app(
+        Config(),
+        config_path=data / "config.toml",
+        library=Library(data / "library.sqlite3"),
+        import_sample_if_new=False,
+    )
     figures: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         started = time.perf_counter()
@@ -106,9 +114,22 @@ async def interactive(data: Path) -> dict[str, float]:
         screen = next(s for s in app.screen_stack if isinstance(s, MainScreen))
         plist = screen.query_one(PaperList)
         search = screen.query_one("#search-input")
-        typed = ["r", "re", "rei", "rein", "reinf", "reinforcement", "reinforcement l",
-                 "reinforcement learning", "graph", "graph neural", "diffusion model image",
-                 "is:unread", "year:2023", "language model reasoning benchmark"] * 3
+        typed = [
+            "r",
+            "re",
+            "rei",
+            "rein",
+            "reinf",
+            "reinforcement",
+            "reinforcement l",
+            "reinforcement learning",
+            "graph",
+            "graph neural",
+            "diffusion model image",
+            "is:unread",
+            "year:2023",
+            "language model reasoning benchmark",
+        ] * 3
         keystroke = []
         drawn: list[float] = []
         original = PaperList.render_line
@@ -187,8 +208,10 @@ def main() -> None:
         library.close()
         bare = first_paint(BARE, data)
         ours = first_paint(FIRST_PAINT, data)
-        print(f"first paint: quire {ours:.2f} s, bare Textual app {bare:.2f} s "
-              f"(ratio {ours / bare:.1f}) with {args.size} papers")
+        print(
+            f"first paint: quire {ours:.2f} s, bare Textual app {bare:.2f} s "
+            f"(ratio {ours / bare:.1f}) with {args.size} papers"
+        )
         figures = asyncio.run(interactive(data))
     print(json.dumps({k: round(v, 2) for k, v in figures.items()}, indent=1))
 

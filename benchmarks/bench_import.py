@@ -29,8 +29,16 @@ def child(snapshot: Path, data: Path) -> None:
     summary = import_path(library, snapshot)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"added": summary.added, "seconds": seconds,
-                      "peak_rss_mb": peak / 1024, "import_growth_mb": (peak - base) / 1024}))
+    print(
+        json.dumps(
+            {
+                "added": summary.added,
+                "seconds": seconds,
+                "peak_rss_mb": peak / 1024,
+                "import_growth_mb": (peak - base) / 1024,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -49,8 +57,10 @@ def main() -> None:
     for size in args.sizes:
         snapshot = write_snapshot(OUT / f"snapshot-{size}.jsonl", size)
         row = measure_in_child(__file__, snapshot)
-        print(f"{row['added']:>8} {row['seconds']:>8.2f} {row['added'] / row['seconds']:>9.0f} "
-              f"{row['peak_rss_mb']:>12.0f} {row['import_growth_mb']:>10.0f}")
+        print(
+            f"{row['added']:>8} {row['seconds']:>8.2f} {row['added'] / row['seconds']:>9.0f} "
+            f"{row['peak_rss_mb']:>12.0f} {row['import_growth_mb']:>10.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def quantile(values: list[float], q: float) -> float:
 
 # -- measurements run in a child process ------------------------------------------------------
 
+
 def child_build(data: Path) -> dict[str, Any]:
     """Build the index from scratch and save it."""
     from quire.search.engine import SearchIndex
@@ -107,8 +108,13 @@ def child_build(data: Path) -> dict[str, Any]:
     generation = save(index)
     saving = time.perf_counter() - started
     disk = sum(f.stat().st_size for f in generation.iterdir())
-    return {"build_s": build, "build_peak_mb": grown, "save_s": saving,
-            "disk_mb": disk / 2**20, "papers": index.size}
+    return {
+        "build_s": build,
+        "build_peak_mb": grown,
+        "save_s": saving,
+        "disk_mb": disk / 2**20,
+        "papers": index.size,
+    }
 
 
 def child_warm(data: Path) -> dict[str, Any]:
@@ -125,9 +131,13 @@ def child_warm(data: Path) -> dict[str, Any]:
     opened = open_index(library, write=False)
     seconds = time.perf_counter() - started
     index = opened.index
-    figures: dict[str, Any] = {"open_s": seconds, "loaded": opened.loaded,
-                               "caught_up": opened.caught_up, "reason": opened.reason,
-                               "open_rss_mb": rss_now() - base}
+    figures: dict[str, Any] = {
+        "open_s": seconds,
+        "loaded": opened.loaded,
+        "caught_up": opened.caught_up,
+        "reason": opened.reason,
+        "open_rss_mb": rss_now() - base,
+    }
     for name, queries in (("words", WORDS), ("filters", FILTERS), ("prefix", PREFIXES)):
         times = []
         for _ in range(3):
@@ -162,8 +172,9 @@ def in_child(step: str, data: Path, cache: Path) -> dict[str, Any]:
     # The benchmarks folder first, then whatever PYTHONPATH names (another checkout to measure).
     path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": path}
-    done = subprocess.run([sys.executable, __file__, "--child", step, str(data)], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(data)], env=env, capture_output=True, text=True
+    )
     if done.returncode:
         raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -171,6 +182,7 @@ def in_child(step: str, data: Path, cache: Path) -> dict[str, Any]:
 
 
 # -- measurements from outside ----------------------------------------------------------------
+
 
 def wall(command: list[str], cache: Path, runs: int = 3, ok: tuple[int, ...] = (0,)) -> float:
     """Median wall seconds of a command (its exit status must be one of ``ok``)."""
@@ -201,11 +213,17 @@ def tmux_first_rows(command: str, marker: str, cache: Path, runs: int = 3) -> fl
         session = "bench"
         try:
             started = time.perf_counter()
-            subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40",
-                            "-s", session, command], env=env, check=True)
+            subprocess.run(
+                ["tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "40", "-s", session, command],
+                env=env,
+                check=True,
+            )
             while True:
-                screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-t",
-                                         session], capture_output=True, text=True).stdout
+                screen = subprocess.run(
+                    ["tmux", "-L", socket, "capture-pane", "-p", "-t", session],
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 if marker in screen:
                     times.append(time.perf_counter() - started)
                     break
@@ -222,8 +240,13 @@ def reader_ready(data: Path, cache: Path, runs: int = 3) -> float:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     times = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", READY, str(time.time()), str(data)],
-                              env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", READY, str(time.time()), str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         times.append(float(done.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
@@ -238,13 +261,21 @@ def prepare(size: int) -> tuple[Path, dict[str, Any]]:
         return data, json.loads(figures_file.read_text())
     if (data / "library.sqlite3").exists() and size >= 1_000_000:
         # A million papers take minutes to import: reuse the library, figures unknown.
-        return data, {"added": size, "seconds": float("nan"), "peak_rss_mb": float("nan"),
-                      "measured_at": "not measured (library reused; run bench_import.py)"}
+        return data, {
+            "added": size,
+            "seconds": float("nan"),
+            "peak_rss_mb": float("nan"),
+            "measured_at": "not measured (library reused; run bench_import.py)",
+        }
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
     snapshot = write_snapshot(OUT / f"snapshot-{size}.jsonl", size)
-    done = subprocess.run([sys.executable, str(HERE / "bench_import.py"), "--child",
-                           str(snapshot), str(data)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "bench_import.py"), "--child", str(snapshot), str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     figures_file.write_text(json.dumps(figures))
@@ -287,9 +318,12 @@ def measure(size: int, app: bool) -> None:
     small_cache = OUT / "cache-1000"
     table = Table(size)
     rate = imported["added"] / imported["seconds"]
-    table.row("import papers/s", f"{rate:,.0f}", ">= 10,000 (1M)",
-              f"{imported['added']:,} in {imported['seconds']:.0f} s, measured "
-              f"{imported['measured_at']}")
+    table.row(
+        "import papers/s",
+        f"{rate:,.0f}",
+        ">= 10,000 (1M)",
+        f"{imported['added']:,} in {imported['seconds']:.0f} s, measured {imported['measured_at']}",
+    )
     table.row("import peak RSS MB", f"{imported['peak_rss_mb']:.0f}", "flat with size")
 
     shutil.rmtree(cache, ignore_errors=True)
@@ -302,40 +336,63 @@ def measure(size: int, app: bool) -> None:
     assert warm["loaded"] and not warm["caught_up"], warm
     table.row("warm open (load saved index) s", f"{warm['open_s']:.2f}", "search ready <= 1 s")
     for kind in ("words", "filters", "prefix"):
-        table.row(f"engine search p50 / p95 ms: {kind}",
-                  f"{warm[kind + '_p50_ms']:.1f} / {warm[kind + '_p95_ms']:.1f}",
-                  "p95 <= 100 (1M)")
-    table.row("warm index resident memory MB", f"{warm['open_rss_mb']:.0f}",
-              "", f"process RSS {warm['rss_mb']:.0f} MB")
+        table.row(
+            f"engine search p50 / p95 ms: {kind}",
+            f"{warm[kind + '_p50_ms']:.1f} / {warm[kind + '_p95_ms']:.1f}",
+            "p95 <= 100 (1M)",
+        )
+    table.row(
+        "warm index resident memory MB",
+        f"{warm['open_rss_mb']:.0f}",
+        "",
+        f"process RSS {warm['rss_mb']:.0f} MB",
+    )
 
     extra = extra_snapshot()
     imported_s = wall(quire(data, "import", str(extra)), cache, runs=1)
     caught = in_child("warm", data, cache)
-    table.row("catch-up after importing 1,000 papers s", f"{caught['open_s']:.2f}", "about 1 s",
-              f"{caught['caught_up']} papers caught up; the import took {imported_s:.1f} s")
+    table.row(
+        "catch-up after importing 1,000 papers s",
+        f"{caught['open_s']:.2f}",
+        "about 1 s",
+        f"{caught['caught_up']} papers caught up; the import took {imported_s:.1f} s",
+    )
     wall(quire(data, "remove", "id:3001.", "--yes"), cache, runs=1)
     removed = in_child("warm", data, cache)
-    table.row("catch-up after removing them s", f"{removed['open_s']:.2f}", "",
-              f"{removed['caught_up']} papers; saved in {removed['save_s']:.1f} s")
+    table.row(
+        "catch-up after removing them s",
+        f"{removed['open_s']:.2f}",
+        "",
+        f"{removed['caught_up']} papers; saved in {removed['save_s']:.1f} s",
+    )
 
     version = wall([*QUIRE, "--version"], cache, runs=5)
     wall(quire(small, "search", "warm up"), small_cache, runs=1)
     search = wall(quire(data, "search", "reinforcement learning", "--limit", "10"), cache, runs=5)
-    search_small = wall(quire(small, "search", "reinforcement learning", "--limit", "10"),
-                        small_cache, runs=5)
-    table.row("quire search (warm) s", f"{search:.2f}", "<= 1 s (1M)",
-              f"x{search / search_small:.1f} of 1,000 papers ({search_small:.2f} s; <= x2), "
-              f"x{search / version:.1f} of --version ({version:.2f} s; <= x3)")
-    first_id = subprocess.run(quire(data, "list", "--limit", "1", "--json"),
-                              env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-                              capture_output=True, text=True, check=True)
+    search_small = wall(
+        quire(small, "search", "reinforcement learning", "--limit", "10"), small_cache, runs=5
+    )
+    table.row(
+        "quire search (warm) s",
+        f"{search:.2f}",
+        "<= 1 s (1M)",
+        f"x{search / search_small:.1f} of 1,000 papers ({search_small:.2f} s; <= x2), "
+        f"x{search / version:.1f} of --version ({version:.2f} s; <= x3)",
+    )
+    first_id = subprocess.run(
+        quire(data, "list", "--limit", "1", "--json"),
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     paper = json.loads(first_id.stdout)[0]
     for name, command, ok in (
-            ("quire list --limit 1 s", ["list", "--limit", "1"], (0,)),
-            ("quire show ID s", ["show", paper["id"]], (0,)),
-            ("quire export year:2023 (filter only) s",
-             ["export", "year:2023", "--format", "csv"], (0,)),
-            ("quire remove preview (filter only) s", ["remove", "year:2019 upvotes:>5"], (0, 1))):
+        ("quire list --limit 1 s", ["list", "--limit", "1"], (0,)),
+        ("quire show ID s", ["show", paper["id"]], (0,)),
+        ("quire export year:2023 (filter only) s", ["export", "year:2023", "--format", "csv"], (0,)),
+        ("quire remove preview (filter only) s", ["remove", "year:2019 upvotes:>5"], (0, 1)),
+    ):
         seconds = wall(quire(data, *command), cache, ok=ok)
         table.row(name, f"{seconds:.2f}", "no index built", f"x{seconds / version:.1f} of --version")
 
@@ -346,16 +403,25 @@ def measure(size: int, app: bool) -> None:
     bare = tmux_first_rows(f"{sys.executable} {bare_script}", "bare textual app ready", cache)
     marker = paper["title"][:20]
     ours = tmux_first_rows(" ".join(quire(data)), marker, cache)
-    table.row("reader first rows in tmux s", f"{ours:.2f}", "<= x3 bare; <= 1 s (1M)",
-              f"x{ours / bare:.1f} of a bare Textual app ({bare:.2f} s)")
+    table.row(
+        "reader first rows in tmux s",
+        f"{ours:.2f}",
+        "<= x3 bare; <= 1 s (1M)",
+        f"x{ours / bare:.1f} of a bare Textual app ({bare:.2f} s)",
+    )
     ready = reader_ready(data, cache)
     table.row("reader search ready after warm start s", f"{ready:.2f}", "<= 1 s (100k)")
     figures = in_child("app", data, cache)
-    table.row("keystroke to screen p50 / p95 ms",
-              f"{figures['keystroke_p50_ms']:.0f} / {figures['keystroke_p95_ms']:.0f}", "p95 <= 50")
+    table.row(
+        "keystroke to screen p50 / p95 ms",
+        f"{figures['keystroke_p50_ms']:.0f} / {figures['keystroke_p95_ms']:.0f}",
+        "p95 <= 50",
+    )
     table.row("reader RSS MB", f"{figures['rss_mb']:.0f}", "<= 1,500 (1M)")
-    table.row("cursor move max / page jump p95 ms",
-              f"{figures['cursor_move_max_ms']:.1f} / {figures['page_jump_p95_ms']:.1f}")
+    table.row(
+        "cursor move max / page jump p95 ms",
+        f"{figures['cursor_move_max_ms']:.1f} / {figures['page_jump_p95_ms']:.1f}",
+    )
 
 
 def main() -> None:

@@ -21,12 +21,26 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
-WORDS = ["reinforcement learning", "diffusion", "graph neural network",
-         "language model reasoning benchmark", "contrastive representation learning",
-         "mixture of experts routing", "efficient inference memory quantization training",
-         "retrieval", "vision language", "scaling laws compute"]
-FILTERS = ["is:unread", "year:2023", "authors:>5", "year:2020..2022 sort:title",
-           "date:>=2024-01-01 sort:date", "is:bookmarked"]
+WORDS = [
+    "reinforcement learning",
+    "diffusion",
+    "graph neural network",
+    "language model reasoning benchmark",
+    "contrastive representation learning",
+    "mixture of experts routing",
+    "efficient inference memory quantization training",
+    "retrieval",
+    "vision language",
+    "scaling laws compute",
+]
+FILTERS = [
+    "is:unread",
+    "year:2023",
+    "authors:>5",
+    "year:2020..2022 sort:title",
+    "date:>=2024-01-01 sort:date",
+    "is:bookmarked",
+]
 PREFIXES = ["reinfor", "diffu", "transf", "graph neu", "contrast", "lan"]
 
 
@@ -81,13 +95,24 @@ def child(snapshot: Path, data: Path) -> None:
         "words": timings(index.search, WORDS),
         "filters": timings(index.search, FILTERS),
         "prefix": timings(index.search, PREFIXES),
-        "similar": timings(lambda pid: similar_papers(index, int(pid)),
-                           [str(x) for x in pids[::max(1, len(pids) // 30)][:30]], repeat=2),
+        "similar": timings(
+            lambda pid: similar_papers(index, int(pid)),
+            [str(x) for x in pids[:: max(1, len(pids) // 30)][:30]],
+            repeat=2,
+        ),
     }
     results = {k: {"p50": p(v, 0.5), "p95": p(v, 0.95)} for k, v in rows.items()}
-    print(json.dumps({"papers": len(pids), "build_s": build, "index_mb": memory,
-                      "resident_mb": resident,
-                      "results": results}))
+    print(
+        json.dumps(
+            {
+                "papers": len(pids),
+                "build_s": build,
+                "index_mb": memory,
+                "resident_mb": resident,
+                "results": results,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -105,8 +130,10 @@ def main() -> None:
     for size in args.sizes:
         snapshot = write_snapshot(OUT / f"snapshot-{size}.jsonl", size)
         row = measure_in_child(__file__, snapshot)
-        print(f"{row['papers']} papers: index built in {row['build_s']:.2f} s, "
-              f"+{row['resident_mb']:.0f} MB resident after, +{row['index_mb']:.0f} MB at peak")
+        print(
+            f"{row['papers']} papers: index built in {row['build_s']:.2f} s, "
+            f"+{row['resident_mb']:.0f} MB resident after, +{row['index_mb']:.0f} MB at peak"
+        )
         for kind, figures in row["results"].items():
             print(f"  {kind:<8} p50 {figures['p50']:7.2f} ms   p95 {figures['p95']:7.2f} ms")
 

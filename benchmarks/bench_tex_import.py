@@ -20,11 +20,23 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-ACCENTED = ["Koll\\'ar", "Gr\\\"obner", "Djokovi\\'{c}", "M{\\\"u}ller", "{\\L}ukasz", "Erd\\H{o}s",
-            "Ga{\\ss}", "Fran\\c{c}ois", "\\v{S}koda", "Garc\\'ia"]
-SENTENCES = ["We prove the bound for $n \\geq 3$ and $\\mathcal{N}=4$ theories.",
-             "Following Koll\\'ar, the \\emph{log canonical} case reduces to 10\\% of the work.",
-             "The Gr\\\"obner basis of $I \\subset k[x_1,\\dots,x_n]$ is computed in $O(n^2)$."]
+ACCENTED = [
+    "Koll\\'ar",
+    'Gr\\"obner',
+    "Djokovi\\'{c}",
+    'M{\\"u}ller',
+    "{\\L}ukasz",
+    "Erd\\H{o}s",
+    "Ga{\\ss}",
+    "Fran\\c{c}ois",
+    "\\v{S}koda",
+    "Garc\\'ia",
+]
+SENTENCES = [
+    "We prove the bound for $n \\geq 3$ and $\\mathcal{N}=4$ theories.",
+    "Following Koll\\'ar, the \\emph{log canonical} case reduces to 10\\% of the work.",
+    'The Gr\\"obner basis of $I \\subset k[x_1,\\dots,x_n]$ is computed in $O(n^2)$.',
+]
 
 
 def child(snapshot: Path, data: Path) -> None:
@@ -35,8 +47,15 @@ def child(snapshot: Path, data: Path) -> None:
     library = Library(data / "library.sqlite3")
     started, cpu = time.perf_counter(), time.process_time()
     summary = import_path(library, snapshot)
-    print(json.dumps({"added": summary.added, "seconds": time.perf_counter() - started,
-                      "cpu_seconds": time.process_time() - cpu}))
+    print(
+        json.dumps(
+            {
+                "added": summary.added,
+                "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu,
+            }
+        )
+    )
 
 
 def with_tex(line: str, rng: random.Random) -> str:
@@ -76,10 +95,13 @@ def main() -> None:
     for label, path in (("plain", plain_path), (f"TeX in {args.share:.0%}", tex_path)):
         row = measure_in_child(__file__, path)
         rates.append((row["added"] / row["seconds"], row["added"] / row["cpu_seconds"]))
-        print(f"{label:>22} {row['added']:>8} {row['seconds']:>8.2f} "
-              f"{rates[-1][0]:>9.0f} {rates[-1][1]:>10.0f}")
-    print(f"{'TeX / plain':>22} {'':>8} {'':>8} {rates[1][0] / rates[0][0]:>9.2f} "
-          f"{rates[1][1] / rates[0][1]:>10.2f}")
+        print(
+            f"{label:>22} {row['added']:>8} {row['seconds']:>8.2f} {rates[-1][0]:>9.0f} {rates[-1][1]:>10.0f}"
+        )
+    print(
+        f"{'TeX / plain':>22} {'':>8} {'':>8} {rates[1][0] / rates[0][0]:>9.2f} "
+        f"{rates[1][1] / rates[0][1]:>10.2f}"
+    )
 
 
 if __name__ == "__main__":

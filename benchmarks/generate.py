@@ -21,10 +21,50 @@ from quire.importers.base import ParseContext
 from quire.importers.hf_text import read_hf_text
 from quire.locations import sample_files
 
-FIRST = ["Ada", "Bo", "Chen", "Dara", "Eli", "Fatima", "Goro", "Hana", "Ivan", "Jun", "Kai",
-         "Lena", "Mo", "Nia", "Omar", "Priya", "Quinn", "Rui", "Sara", "Tomás", "Uma", "Wei"]
-LAST = ["Example", "Sample", "Li", "Müller", "Kumar", "Okafor", "Sato", "García", "Novak",
-        "Haddad", "Smith", "Zhang", "Rossi", "Kowalski", "Nguyen", "Berg", "Silva", "Park"]
+FIRST = [
+    "Ada",
+    "Bo",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Fatima",
+    "Goro",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rui",
+    "Sara",
+    "Tomás",
+    "Uma",
+    "Wei",
+]
+LAST = [
+    "Example",
+    "Sample",
+    "Li",
+    "Müller",
+    "Kumar",
+    "Okafor",
+    "Sato",
+    "García",
+    "Novak",
+    "Haddad",
+    "Smith",
+    "Zhang",
+    "Rossi",
+    "Kowalski",
+    "Nguyen",
+    "Berg",
+    "Silva",
+    "Park",
+]
 CATEGORIES = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.IR", "cs.RO", "math.OC"]
 
 
@@ -52,23 +92,37 @@ def snapshot_lines(count: int, seed: int = 7) -> Iterator[str]:
         authors = [(rng.choice(LAST), rng.choice(FIRST), "") for _ in range(rng.randint(1, 8))]
         day = start + timedelta(days=rng.randint(0, 3900))
         cats = rng.sample(CATEGORIES, rng.randint(1, 3))
-        yield json.dumps({
-            "id": f"{day:%y%m}.{number % 100000:05d}", "submitter": None,
-            "authors": ", ".join(f"{f} {last}" for last, f, _ in authors),
-            "title": title, "comments": None, "journal-ref": None, "doi": None,
-            "report-no": None, "categories": " ".join(cats), "license": None,
-            "abstract": abstract,
-            "versions": [{"version": "v1", "created": day.strftime("%a, %d %b %Y 10:00:00 GMT")}],
-            "update_date": day.isoformat(), "authors_parsed": [list(a) for a in authors],
-        }, ensure_ascii=False)
+        yield json.dumps(
+            {
+                "id": f"{day:%y%m}.{number % 100000:05d}",
+                "submitter": None,
+                "authors": ", ".join(f"{f} {last}" for last, f, _ in authors),
+                "title": title,
+                "comments": None,
+                "journal-ref": None,
+                "doi": None,
+                "report-no": None,
+                "categories": " ".join(cats),
+                "license": None,
+                "abstract": abstract,
+                "versions": [{"version": "v1", "created": day.strftime("%a, %d %b %Y 10:00:00 GMT")}],
+                "update_date": day.isoformat(),
+                "authors_parsed": [list(a) for a in authors],
+            },
+            ensure_ascii=False,
+        )
 
 
 def measure_in_child(script: str, snapshot: Path) -> dict[str, Any]:
     """Run ``script --child SNAPSHOT DATA`` in a fresh process with an empty data folder and
     return the JSON it prints, so each measurement starts from a clean process."""
     with tempfile.TemporaryDirectory() as data:
-        done = subprocess.run([sys.executable, script, "--child", str(snapshot), data],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, script, "--child", str(snapshot), data],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

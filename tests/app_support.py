@@ -55,8 +55,9 @@ def app_on(folder: Path, empty: bool = False, **config: Any) -> QuireApp:
     """
     folder.mkdir(parents=True, exist_ok=True)
     library = Library(folder / "library.sqlite3") if empty else seeded_library(folder, True)
-    return make_app(Config(**config), config_path=folder / "config.toml", library=library,
-                    import_sample_if_new=False)
+    return make_app(
+        Config(**config), config_path=folder / "config.toml", library=library, import_sample_if_new=False
+    )
 
 
 # Pilot waits after every key press until the process looks idle: it sleeps in 20 ms slices until

@@ -38,14 +38,21 @@ class FakeClock:
         return self._today
 
 
-def hf_item(arxiv_id: str, title: str, day: date, upvotes: int = 5,
-            summary: str = "We study a made-up problem and report made-up results.",
-            org: bool = True) -> dict[str, Any]:
+def hf_item(
+    arxiv_id: str,
+    title: str,
+    day: date,
+    upvotes: int = 5,
+    summary: str = "We study a made-up problem and report made-up results.",
+    org: bool = True,
+) -> dict[str, Any]:
     """One item of ``/api/daily_papers`` as the API sends it."""
     paper: dict[str, Any] = {
         "id": arxiv_id,
-        "authors": [{"_id": f"a{n}", "name": name, "hidden": False}
-                    for n, name in enumerate(["Ada Example", "Grace Sample"])],
+        "authors": [
+            {"_id": f"a{n}", "name": name, "hidden": False}
+            for n, name in enumerate(["Ada Example", "Grace Sample"])
+        ],
         "publishedAt": f"{day - timedelta(days=1)}T17:00:00.000Z",
         "submittedOnDailyAt": f"{day}T03:55:12.777Z",
         "title": title,
@@ -56,21 +63,34 @@ def hf_item(arxiv_id: str, title: str, day: date, upvotes: int = 5,
     }
     if org:
         paper["organization"] = {"_id": "o1", "name": "ExampleLab", "fullname": "Example Lab"}
-    return {"paper": paper, "publishedAt": f"{day}T12:00:00.000Z", "title": title,
-            "summary": summary, "thumbnail": f"https://cdn.example/{arxiv_id}.png",
-            "numComments": 1, "submittedBy": {"name": "ada", "fullname": "Ada Example"},
-            "isAuthorParticipating": False}
+    return {
+        "paper": paper,
+        "publishedAt": f"{day}T12:00:00.000Z",
+        "title": title,
+        "summary": summary,
+        "thumbnail": f"https://cdn.example/{arxiv_id}.png",
+        "numComments": 1,
+        "submittedBy": {"name": "ada", "fullname": "Ada Example"},
+        "isAuthorParticipating": False,
+    }
 
 
 def hf_day(day: date, count: int, start: int = 1, topic: str = "Sparse Attention") -> str:
     """A daily_papers response: ``count`` papers of ``day``."""
-    items = [hf_item(f"{day:%y%m}.{day.day:02d}{n:03d}", f"{topic} Study {day} #{n}", day)
-             for n in range(start, start + count)]
+    items = [
+        hf_item(f"{day:%y%m}.{day.day:02d}{n:03d}", f"{topic} Study {day} #{n}", day)
+        for n in range(start, start + count)
+    ]
     return json.dumps(items)
 
 
-def atom_entry(arxiv_id: str, title: str, published: date, category: str = "cs.CL",
-               summary: str = "A made-up abstract\n  wrapped over two lines.") -> str:
+def atom_entry(
+    arxiv_id: str,
+    title: str,
+    published: date,
+    category: str = "cs.CL",
+    summary: str = "A made-up abstract\n  wrapped over two lines.",
+) -> str:
     """One Atom ``<entry>`` as export.arxiv.org sends it."""
     return f"""  <entry>
     <id>http://arxiv.org/abs/{arxiv_id}v1</id>
@@ -102,30 +122,39 @@ def atom_feed(entries: Sequence[str], total: int | None = None, start: int = 0) 
   <opensearch:totalResults>{total or len(entries)}</opensearch:totalResults>
   <opensearch:startIndex>{start}</opensearch:startIndex>
   <opensearch:itemsPerPage>100</opensearch:itemsPerPage>
-{''.join(entries)}</feed>
+{"".join(entries)}</feed>
 """
 
 
-def arxiv_days(newest: date, per_day: int, days: int, category: str = "cs.CL"
-               ) -> list[str]:
+def arxiv_days(newest: date, per_day: int, days: int, category: str = "cs.CL") -> list[str]:
     """Entries newest first: ``per_day`` papers on each of ``days`` days back from ``newest``."""
     entries = []
     for back in range(days):
         day = newest - timedelta(days=back)
         for n in range(per_day):
-            entries.append(atom_entry(f"{day:%y%m}.{50000 + day.day * 100 + n}",
-                                      f"Retrieval for Language Models, {day} part {n}", day,
-                                      category))
+            entries.append(
+                atom_entry(
+                    f"{day:%y%m}.{50000 + day.day * 100 + n}",
+                    f"Retrieval for Language Models, {day} part {n}",
+                    day,
+                    category,
+                )
+            )
     return entries
 
 
-def config_for(server: HTTPServer, feeds: Sequence[FeedConfig] | None = None,
-               watch: Sequence[WatchRule] = (), **extra: Any) -> Config:
+def config_for(
+    server: HTTPServer,
+    feeds: Sequence[FeedConfig] | None = None,
+    watch: Sequence[WatchRule] = (),
+    **extra: Any,
+) -> Config:
     """A config whose feeds point at the local server."""
     base = server.url_for("").rstrip("/")
-    return Config(hf_api_url=base, arxiv_api_url=base,
-                  feeds=list(feeds) if feeds is not None
-                  else [FeedConfig(name="Daily Papers", source="hf-daily")],
-                  watch=list(watch), **extra)
-
-
+    return Config(
+        hf_api_url=base,
+        arxiv_api_url=base,
+        feeds=list(feeds) if feeds is not None else [FeedConfig(name="Daily Papers", source="hf-daily")],
+        watch=list(watch),
+        **extra,
+    )

@@ -54,8 +54,9 @@ def hostile_records(folder: Path) -> list[PaperRecord]:
 
 def add_hostile(library: Library, folder: Path) -> list[int]:
     """Import the hostile papers, tag and annotate them hostilely; their pids, newest first."""
-    library.import_records(hostile_records(folder), ImportSummary(path="hostile.json",
-                                                                  format="hf-json"), "hf-json")
+    library.import_records(
+        hostile_records(folder), ImportSummary(path="hostile.json", format="hf-json"), "hf-json"
+    )
     pids = [library.resolve("2912.00001"), library.resolve("2912.00002")]
     library.add_tags(pids, [BAD_MARKUP])
     library.set_note(pids[0], f"note {BAD_MARKUP} {QUIT} {TITLE_ESC}\nline two")

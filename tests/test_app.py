@@ -329,8 +329,9 @@ async def test_open_in_browser_runs_configured_command(tmp_path: Path) -> None:
         await ready(pilot)
         title = library(pilot).get_paper(current(pilot)).title
         await pilot.press("o")
-        await wait_until(pilot, lambda: out.exists() and bool(out.read_text().strip()),
-                         "the browser command ran")
+        await wait_until(
+            pilot, lambda: out.exists() and bool(out.read_text().strip()), "the browser command ran"
+        )
         opened = out.read_text().strip()
         assert opened.startswith("https://huggingface.co/papers?q=")
         assert title.split()[0].rstrip(":") in opened
@@ -377,8 +378,10 @@ async def test_export_failure_is_reported_and_writes_nothing(tmp_path: Path) -> 
         await pilot.press("enter")
         await settle(pilot)
         assert not target.parent.exists()  # quire creates no folders
-        assert any(n.message.startswith("Export failed") and "does not exist" in n.message
-                   and n.severity == "error" for n in app._notifications)
+        assert any(
+            n.message.startswith("Export failed") and "does not exist" in n.message and n.severity == "error"
+            for n in app._notifications
+        )
         assert not isinstance(app.screen, ExportDialog)  # closed; the reader carries on
 
 
@@ -419,8 +422,9 @@ async def test_theme_picker_saves_choice(tmp_path: Path) -> None:
         await pilot.press("ctrl+t")
         assert isinstance(app.screen, ThemePicker)
         options = app.screen.query_one(OptionList)
-        target = next(i for i in range(options.option_count)
-                      if options.get_option_at_index(i).id == "quire-light")
+        target = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "quire-light"
+        )
         options.highlighted = target
         await pilot.pause()
         assert app.theme == "quire-light"  # previewed
@@ -530,8 +534,11 @@ async def test_changes_from_another_process_appear(tmp_path: Path) -> None:
         other.add_tags([pid], ["from-shell"])
         other.close()
         # Nothing here tells the app: it looks by itself every 2 s.
-        await wait_until(pilot, lambda: app.index is not None
-                         and app.index.rev == library(pilot).current_rev(), "the app caught up")
+        await wait_until(
+            pilot,
+            lambda: app.index is not None and app.index.rev == library(pilot).current_rev(),
+            "the app caught up",
+        )
         await settle(pilot)
         assert papers(pilot)._rows[pid].bookmarked
         await pilot.press("3")
@@ -594,8 +601,7 @@ async def test_unwritable_store_keeps_screen_and_says_so(tmp_path: Path) -> None
     blocker.close()
 
 
-def test_bad_config_exits_2_before_drawing(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_bad_config_exits_2_before_drawing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from quire.cli import main
 
     config = tmp_path / "config.toml"
@@ -653,9 +659,9 @@ async def test_selection_keeps_only_papers_still_listed(tmp_path: Path) -> None:
         assert plist.index_of(kernel) is None and plist.selection == set()
 
 
-async def test_ready_fails_loudly_when_the_index_never_builds(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
+async def test_ready_fails_loudly_when_the_index_never_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from quire.app.quire_app import QuireApp
 
     monkeypatch.setattr(QuireApp, "build_index", lambda self: None)  # the worker never starts
@@ -671,8 +677,9 @@ async def _pick_theme(pilot: Pilot[Any], name: str) -> None:
     await pilot.press("ctrl+t")
     assert isinstance(app.screen, ThemePicker)
     options = app.screen.query_one(OptionList)
-    options.highlighted = next(i for i in range(options.option_count)
-                               if options.get_option_at_index(i).id == name)
+    options.highlighted = next(
+        i for i in range(options.option_count) if options.get_option_at_index(i).id == name
+    )
     await pilot.pause()
     await pilot.press("enter")
     await settle(pilot)

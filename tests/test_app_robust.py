@@ -22,12 +22,19 @@ def snapshot_file(path: Path, lines: int, start: int = 0) -> Path:
     """A generated arXiv snapshot with ``lines`` papers."""
     with path.open("w", encoding="utf-8") as handle:
         for n in range(start, start + lines):
-            handle.write(json.dumps({
-                "id": f"{2400 + n // 90000}.{n % 90000:05d}", "title": f"Generated paper {n}",
-                "abstract": f"Abstract of generated paper {n} about robust readers.",
-                "authors": "Ada Example, Bo Sample", "categories": "cs.LG",
-                "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}],
-            }) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"{2400 + n // 90000}.{n % 90000:05d}",
+                        "title": f"Generated paper {n}",
+                        "abstract": f"Abstract of generated paper {n} about robust readers.",
+                        "authors": "Ada Example, Bo Sample",
+                        "categories": "cs.LG",
+                        "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}],
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -100,8 +107,9 @@ async def test_escape_cancels_an_import_and_keeps_nothing_from_the_file(tmp_path
         assert not screen(pilot).importing()
         # A cancelled thread worker counts as finished at once, while its thread still rolls
         # the committed batches back: wait for the import's own bookkeeping row to go.
-        await wait_until(pilot, lambda: not _imports_in_progress(library(pilot).path),
-                         "the cancelled import rolled back")
+        await wait_until(
+            pilot, lambda: not _imports_in_progress(library(pilot).path), "the cancelled import rolled back"
+        )
         assert library(pilot).count() in (390, 390 + 20_000)
         assert any("cancelled" in n.message for n in app._notifications)
 
@@ -148,8 +156,7 @@ async def test_unexpected_worker_error_is_logged_and_shown(tmp_path: Path) -> No
         assert app.is_running
         log = locations.error_log()
         assert "RuntimeError: a bug in a worker" in log.read_text()
-        assert any(f"Something went wrong (details in {log})" in n.message
-                   for n in app._notifications)
+        assert any(f"Something went wrong (details in {log})" in n.message for n in app._notifications)
         await pilot.press("j")
         assert papers(pilot).cursor == 1  # still answering keys
 
@@ -162,24 +169,25 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     quire = [sys.executable, "-m", "quire", "--data-dir", str(data)]
     assert subprocess.run([*quire, "import", str(first)], capture_output=True).returncode == 0
     big = snapshot_file(tmp_path / "big.jsonl", 60_000, start=100)
-    importer = subprocess.Popen([*quire, "import", str(big)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+    importer = subprocess.Popen(
+        [*quire, "import", str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         reader = sqlite3.connect(data / "library.sqlite3", timeout=10)
         while importer.poll() is None:  # until the import is visibly under way (chunks commit)
             if reader.execute("SELECT count(*) FROM papers").fetchone()[0] > 10:
                 break
         reader.close()
-        tagged = subprocess.run([*quire, "tag", "2400.00001", "during-import"],
-                                capture_output=True, text=True, timeout=60)
+        tagged = subprocess.run(
+            [*quire, "tag", "2400.00001", "during-import"], capture_output=True, text=True, timeout=60
+        )
         assert tagged.returncode == 0, tagged.stderr
         assert importer.poll() is None, "the tag waited for the whole import"
     finally:
         out, err = importer.communicate(timeout=300)
     assert importer.returncode == 0, err
     assert "60000 added" in out
-    listed = subprocess.run([*quire, "list", "tag:during-import", "--json"],
-                            capture_output=True, text=True)
+    listed = subprocess.run([*quire, "list", "tag:during-import", "--json"], capture_output=True, text=True)
     assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]
 
 
@@ -200,8 +208,7 @@ async def test_corrupt_library_is_reported_and_the_reader_keeps_running(tmp_path
     with path.open("r+b") as handle:
         handle.seek(8192)
         handle.write(b"\xde\xad\xbe\xef" * ((size - 8192) // 4))
-    app = make_app(Config(), config_path=folder / "config.toml", library=library,
-                   import_sample_if_new=False)
+    app = make_app(Config(), config_path=folder / "config.toml", library=library, import_sample_if_new=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("j", "b")

@@ -12,8 +12,9 @@ from quire.app.quire_app import QuireApp
 SIZE = (120, 40)
 
 
-async def test_ready_fails_when_the_index_build_fails(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_ready_fails_when_the_index_build_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import quire.search.persist as persist
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -26,8 +27,9 @@ async def test_ready_fails_when_the_index_build_fails(tmp_path: Path,
             await ready(pilot, timeout=10)
 
 
-async def test_ready_fails_when_the_index_never_starts(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_ready_fails_when_the_index_never_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(QuireApp, "build_index", lambda self: None)
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

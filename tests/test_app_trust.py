@@ -43,8 +43,7 @@ def hostile_app(folder: Path, **config: Any):  # type: ignore[no-untyped-def]
 def user_rows(path: Path) -> list[str]:
     """The papers and everything the user said about them (not caches or change counters)."""
     tables = ("papers", "paper_sources", "annotations", "tags")
-    return [line for line in dump(path) if line.startswith(tuple(f'INSERT INTO "{t}"'
-                                                                  for t in tables))]
+    return [line for line in dump(path) if line.startswith(tuple(f'INSERT INTO "{t}"' for t in tables))]
 
 
 def no_escapes(text: str) -> None:
@@ -100,8 +99,9 @@ async def test_clicking_an_imported_author_does_nothing_harmful(tmp_path: Path) 
         await settle(pilot)
         assert app.is_running
         rendered = meta.render()
-        assert not any("click" in str(span.style) or "link" in str(span.style)
-                       for span in getattr(rendered, "spans", []))
+        assert not any(
+            "click" in str(span.style) or "link" in str(span.style) for span in getattr(rendered, "spans", [])
+        )
     head = (tmp_path / "library.sqlite3").read_bytes()[:16]
     assert head == b"SQLite format 3\x00"
     assert not list(tmp_path.glob("*.svg"))
@@ -115,7 +115,8 @@ async def test_dialogs_and_notifications_with_invalid_markup(tmp_path: Path) -> 
         await pilot.press("t")
         assert isinstance(app.screen, TagEditor)
         assert str(app.screen.query_one("#tags-title", Static).render()).startswith(
-            f"Tags of {BAD_MARKUP} Evil")
+            f"Tags of {BAD_MARKUP} Evil"
+        )
         assert f"#{BAD_MARKUP}" in str(app.screen.query_one("#tags-current", Static).render())
         app.screen.query_one(Input).value = "[/y] [b]bold"
         await pilot.press("enter")
@@ -127,7 +128,8 @@ async def test_dialogs_and_notifications_with_invalid_markup(tmp_path: Path) -> 
         await pilot.press("a")
         assert isinstance(app.screen, NoteEditor)
         assert str(app.screen.query_one("#note-title", Static).render()).startswith(
-            f"Note on {BAD_MARKUP} Evil")
+            f"Note on {BAD_MARKUP} Evil"
+        )
         no_escapes(app.screen.query_one(TextArea).text)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -190,12 +192,14 @@ async def test_open_with_a_shell_template_runs_no_injected_command(tmp_path: Pat
 
     from quire.models import ImportSummary, PaperRecord
 
-    lib.import_records([PaperRecord(title="x;touch${IFS}PWNED $(touch PWNED2) `touch PWNED3`",
-                                    published=date(2030, 1, 1))],
-                       ImportSummary(path="t", format="t"), "hf-json")
+    lib.import_records(
+        [PaperRecord(title="x;touch${IFS}PWNED $(touch PWNED2) `touch PWNED3`", published=date(2030, 1, 1))],
+        ImportSummary(path="t", format="t"),
+        "hf-json",
+    )
     lib.close()
     argv_file = tmp_path / "argv.txt"
-    template = f"sh -c 'echo {{url}} > {argv_file}; printf \"%s\\n\" \"$@\" >> {argv_file}' sh {{url}}"
+    template = f'sh -c \'echo {{url}} > {argv_file}; printf "%s\\n" "$@" >> {argv_file}\' sh {{url}}'
     app = app_on(tmp_path, browser=template)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -270,8 +274,7 @@ async def test_undo_after_an_outside_change_reverts_only_the_bookmark(tmp_path: 
         assert ann.bookmarked and ann.tags == ["from-shell"] and ann.note == "written in a shell"
 
 
-async def test_copying_only_the_library_file_after_the_reader_exits_keeps_bookmarks(
-        tmp_path: Path) -> None:
+async def test_copying_only_the_library_file_after_the_reader_exits_keeps_bookmarks(tmp_path: Path) -> None:
     import shutil
     import sqlite3
 

@@ -42,8 +42,11 @@ def annotate(library: Library) -> list[int]:
     library.set_bookmarked([pids[9]], True)
     library.set_bookmarked([pids[9]], False)  # unbookmarked: a change time without a bookmark
     title = library.get_paper(pids[5]).title
-    library.import_records([PaperRecord(title=title, doi="10.1000/carried", comment="bib")],
-                           ImportSummary(path="refs.bib", format="bibtex"), "bibtex")
+    library.import_records(
+        [PaperRecord(title=title, doi="10.1000/carried", comment="bib")],
+        ImportSummary(path="refs.bib", format="bibtex"),
+        "bibtex",
+    )
     return pids
 
 
@@ -74,17 +77,24 @@ def test_round_trip_into_an_empty_library_is_exact(annotated: Library, tmp_path:
         before, after = everything(annotated), everything(fresh)
         assert after == before
         # The same through the reader's model: every field but the internal row id.
-        old = {p.short_id: p.model_dump(exclude={"pid"}) for p in
-               annotated.get_papers(annotated.all_pids())}
-        new = {p.short_id: p.model_dump(exclude={"pid"}) for p in
-               fresh.get_papers(fresh.all_pids())}
+        old = {p.short_id: p.model_dump(exclude={"pid"}) for p in annotated.get_papers(annotated.all_pids())}
+        new = {p.short_id: p.model_dump(exclude={"pid"}) for p in fresh.get_papers(fresh.all_pids())}
         assert new == old
-    carried = [p for p in before.values() if p["annotation"]["tags"] or p["annotation"]["note"]
-               or p["annotation"]["bookmarked"] or p["annotation"]["read"]]
+    carried = [
+        p
+        for p in before.values()
+        if p["annotation"]["tags"]
+        or p["annotation"]["note"]
+        or p["annotation"]["bookmarked"]
+        or p["annotation"]["read"]
+    ]
     assert len(carried) == 8
     assert any(len(p["sources"]) == 2 and p["doi"] == "10.1000/carried" for p in before.values())
-    unbookmarked = [p for p in before.values() if p["annotation"]["bookmark_changed"]
-                    and not p["annotation"]["bookmarked"]]
+    unbookmarked = [
+        p
+        for p in before.values()
+        if p["annotation"]["bookmark_changed"] and not p["annotation"]["bookmarked"]
+    ]
     assert len(unbookmarked) == 1
 
 
@@ -96,8 +106,7 @@ def test_importing_it_again_changes_nothing(annotated: Library, tmp_path: Path) 
     assert everything(annotated) == before
 
 
-def test_an_old_export_keeps_the_newer_changes_of_the_library(annotated: Library,
-                                                               tmp_path: Path) -> None:
+def test_an_old_export_keeps_the_newer_changes_of_the_library(annotated: Library, tmp_path: Path) -> None:
     pids = annotated.all_pids()
     path = carry(annotated, tmp_path)
     annotated.set_bookmarked([pids[0]], False)
@@ -140,8 +149,7 @@ def test_newer_changes_in_the_file_are_taken(annotated: Library, tmp_path: Path)
     assert any("deleted it" in n and "§4" in n for n in notes)
 
 
-def test_papers_merge_by_identity_into_an_existing_library(annotated: Library,
-                                                           tmp_path: Path) -> None:
+def test_papers_merge_by_identity_into_an_existing_library(annotated: Library, tmp_path: Path) -> None:
     path = carry(annotated, tmp_path)
     with Library(tmp_path / "other.sqlite3") as other:
         import_path(other, SEEDS[0], today=TODAY)
@@ -153,15 +161,20 @@ def test_papers_merge_by_identity_into_an_existing_library(annotated: Library,
         assert summary.added == 390 - 93
         # Tagged here after the file was written: the library's later change is kept.
         assert other.get_paper(pid).annotation.tags == ["mine"]
-        carried = {p.short_id: p.annotation for p in other.get_papers(other.all_pids())
-                   if p.short_id != short}
-        assert carried == {p.short_id: p.annotation for p in
-                           annotated.get_papers(annotated.all_pids()) if p.short_id != short}
+        carried = {
+            p.short_id: p.annotation for p in other.get_papers(other.all_pids()) if p.short_id != short
+        }
+        assert carried == {
+            p.short_id: p.annotation
+            for p in annotated.get_papers(annotated.all_pids())
+            if p.short_id != short
+        }
 
 
 def test_annotation_change_times_are_kept_per_part(library: Library) -> None:
-    library.import_records([PaperRecord(title="One paper", published=date(2024, 1, 1))],
-                           ImportSummary(path="m", format="t"), "t")
+    library.import_records(
+        [PaperRecord(title="One paper", published=date(2024, 1, 1))], ImportSummary(path="m", format="t"), "t"
+    )
     pid = library.all_pids()[0]
     library.set_bookmarked([pid], True)
     first = carried_papers(library, [pid])[0]["annotation"]
@@ -219,21 +232,29 @@ def _valid_file(tmp_path: Path) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(version=2), "version: 2 is newer than this quire reads (1)"),
-    (lambda d: d.update(version="one"), "version: 'one' is not a version number"),
-    (lambda d: d["papers"][3].update(title=5), "papers[3].title: "),
-    (lambda d: d["papers"][1]["annotation"].update(read="yes"), "papers[1].annotation.read"),
-    (lambda d: d["papers"][2]["annotation"].update(note_changed="yesterday"),
-     "papers[2].annotation.note_changed"),
-    (lambda d: d["papers"][0]["annotation"]["tags"].append({"tag": "Bad Tag", "added": "x"}),
-     "papers[0].annotation.tags[0].tag"),
-    (lambda d: d["papers"][4].update(sources=[{"source": "x"}]), "papers[4].sources[0].origin"),
-    (lambda d: d.pop("papers"), "papers: Field required"),
-    (lambda d: d["papers"][0].update(title="\ud800"), "papers[0].title: holds a lone surrogate"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(version=2), "version: 2 is newer than this quire reads (1)"),
+        (lambda d: d.update(version="one"), "version: 'one' is not a version number"),
+        (lambda d: d["papers"][3].update(title=5), "papers[3].title: "),
+        (lambda d: d["papers"][1]["annotation"].update(read="yes"), "papers[1].annotation.read"),
+        (
+            lambda d: d["papers"][2]["annotation"].update(note_changed="yesterday"),
+            "papers[2].annotation.note_changed",
+        ),
+        (
+            lambda d: d["papers"][0]["annotation"]["tags"].append({"tag": "Bad Tag", "added": "x"}),
+            "papers[0].annotation.tags[0].tag",
+        ),
+        (lambda d: d["papers"][4].update(sources=[{"source": "x"}]), "papers[4].sources[0].origin"),
+        (lambda d: d.pop("papers"), "papers: Field required"),
+        (lambda d: d["papers"][0].update(title="\ud800"), "papers[0].title: holds a lone surrogate"),
+    ],
+)
 def test_bad_files_name_the_key_and_change_nothing(
-        annotated: Library, tmp_path: Path, change: Any, message: str) -> None:
+    annotated: Library, tmp_path: Path, change: Any, message: str
+) -> None:
     data = _valid_file(tmp_path)
     change(data)
     path = tmp_path / "bad.quire.json"
@@ -246,8 +267,7 @@ def test_bad_files_name_the_key_and_change_nothing(
     assert dump(annotated.path) == before
 
 
-def test_a_truncated_file_fails_by_the_cli_and_changes_nothing(annotated: Library,
-                                                                tmp_path: Path) -> None:
+def test_a_truncated_file_fails_by_the_cli_and_changes_nothing(annotated: Library, tmp_path: Path) -> None:
     text = export_library(annotated, annotated.all_pids(), "quire")
     path = tmp_path / "cut.json"
     path.write_text(text[: len(text) // 2], encoding="utf-8")
@@ -258,8 +278,7 @@ def test_a_truncated_file_fails_by_the_cli_and_changes_nothing(annotated: Librar
     assert dump(annotated.path) == before
 
 
-def test_an_old_library_without_change_times_still_merges(annotated: Library,
-                                                           tmp_path: Path) -> None:
+def test_an_old_library_without_change_times_still_merges(annotated: Library, tmp_path: Path) -> None:
     """Annotations made before schema v8 have no change times: the export uses the times the
     library has (bookmarked, read, tag added), and the import treats unknown as oldest."""
     path = carry(annotated, tmp_path)
@@ -270,8 +289,7 @@ def test_an_old_library_without_change_times_still_merges(annotated: Library,
     path.write_text(json.dumps(data), encoding="utf-8")
     with Library(tmp_path / "fresh.sqlite3") as fresh:
         import_path(fresh, path)  # an empty library takes everything
-        notes = sorted(p.annotation.note for p in fresh.get_papers(fresh.all_pids())
-                       if p.annotation.note)
+        notes = sorted(p.annotation.note for p in fresh.get_papers(fresh.all_pids()) if p.annotation.note)
         assert len(notes) == 2
     conn = sqlite3.connect(annotated.path)
     conn.execute("UPDATE annotations SET note_changed = NULL")
@@ -285,13 +303,21 @@ def test_an_old_library_without_change_times_still_merges(annotated: Library,
 
 # -- fuzz: any damage to a valid file is refused cleanly or imported -------------------------
 
-BUDGET = settings(max_examples=40, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow,
-                                         HealthCheck.function_scoped_fixture])
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2, max_value=10**13),
-                   st.text(max_size=12), st.sampled_from(["2026-01-01T00:00:00+00:00", "\ud800",
-                                                          "2401.00001", "10.1/x"]),
-                   st.lists(st.text(max_size=5), max_size=3), st.just({}))
+BUDGET = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-2, max_value=10**13),
+    st.text(max_size=12),
+    st.sampled_from(["2026-01-01T00:00:00+00:00", "\ud800", "2401.00001", "10.1/x"]),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.just({}),
+)
 
 
 @pytest.fixture(scope="module")
@@ -317,11 +343,13 @@ def _paths(data: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 
 @BUDGET
-@given(picks=st.lists(st.tuples(st.integers(min_value=0), VALUES, st.booleans()), min_size=1,
-                      max_size=3),
-       cut=st.one_of(st.none(), st.floats(min_value=0, max_value=1)))
-def test_fuzz_damaged_library_files(fuzz_target: tuple[Library, Path, dict[str, Any]],
-                                    picks: list[tuple[int, Any, bool]], cut: float | None) -> None:
+@given(
+    picks=st.lists(st.tuples(st.integers(min_value=0), VALUES, st.booleans()), min_size=1, max_size=3),
+    cut=st.one_of(st.none(), st.floats(min_value=0, max_value=1)),
+)
+def test_fuzz_damaged_library_files(
+    fuzz_target: tuple[Library, Path, dict[str, Any]], picks: list[tuple[int, Any, bool]], cut: float | None
+) -> None:
     library, root, original = fuzz_target
     data = json.loads(json.dumps(original))
     for pick, value, drop in picks:
@@ -382,19 +410,19 @@ def _content(path: Path) -> list[str]:
     order (restored rows get new row ids)."""
     import re
 
-    return sorted(re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
-            for line in dump(path)
-            if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"')))
+    return sorted(
+        re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
+        for line in dump(path)
+        if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"'))
+    )
 
 
-def test_a_long_carried_import_that_fails_part_way_is_rolled_back(tmp_path: Path,
-                                                                    monkeypatch: Any) -> None:
+def test_a_long_carried_import_that_fails_part_way_is_rolled_back(tmp_path: Path, monkeypatch: Any) -> None:
     """Batches commit as they go (others can write meanwhile); a failure after some of them
     undoes them all from the journal: papers, sources, annotations and "new" marks."""
     from quire.store import carry as carry_module
 
-    records = [PaperRecord(title=f"Carried paper {n}", arxiv_id=f"2401.{n:05d}")
-               for n in range(2500)]
+    records = [PaperRecord(title=f"Carried paper {n}", arxiv_id=f"2401.{n:05d}") for n in range(2500)]
     with Library(tmp_path / "src.sqlite3") as source:
         source.import_records(records, ImportSummary(path="gen", format="t"), "t")
         pids = source.all_pids()
@@ -409,8 +437,9 @@ def test_a_long_carried_import_that_fails_part_way_is_rolled_back(tmp_path: Path
         target.set_read(mine[::3], True)
         target.add_tags(mine[::4], ["kept"])
         conn = sqlite3.connect(target.path)
-        conn.execute("UPDATE annotations SET note_changed = NULL, read_changed = NULL, "
-                     "tags_changed = NULL")  # older than the file: the merge takes its parts
+        conn.execute(
+            "UPDATE annotations SET note_changed = NULL, read_changed = NULL, tags_changed = NULL"
+        )  # older than the file: the merge takes its parts
         conn.commit()
         conn.close()
         before = _content(target.path)

@@ -18,8 +18,9 @@ from quire.cli import main
 class Run:
     """One CLI invocation's status and output."""
 
-    def __init__(self, *args: str, stdin: str | None = None,
-                 monkeypatch: pytest.MonkeyPatch | None = None) -> None:
+    def __init__(
+        self, *args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+    ) -> None:
         out, err = io.StringIO(), io.StringIO()
         if stdin is not None and monkeypatch is not None:
             monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -48,8 +49,7 @@ def test_version() -> None:
 
 
 def test_import_summary_lines() -> None:
-    run = Run("import", str(FIXTURES / "000_b8500a6a0056c58d.txt"), str(FIXTURES / "arxiv.atom"),
-              "--reasons")
+    run = Run("import", str(FIXTURES / "000_b8500a6a0056c58d.txt"), str(FIXTURES / "arxiv.atom"), "--reasons")
     assert run.code == 0
     assert "(hf-text): 93 added, 0 updated, 0 unchanged, 0 skipped" in run.out
     assert "(arxiv-atom): 2 added, 0 updated, 0 unchanged, 1 skipped" in run.out
@@ -89,8 +89,22 @@ def test_import_year_option(tmp_path: Path) -> None:
     assert rows[0]["published"] == "2023-12-02"
 
 
-JSON_KEYS = {"id", "arxiv_id", "title", "abstract", "authors", "author_count", "organization",
-             "published", "upvotes", "tags", "bookmarked", "read", "note", "added"}
+JSON_KEYS = {
+    "id",
+    "arxiv_id",
+    "title",
+    "abstract",
+    "authors",
+    "author_count",
+    "organization",
+    "published",
+    "upvotes",
+    "tags",
+    "bookmarked",
+    "read",
+    "note",
+    "added",
+}
 
 
 def test_list_json_shape_and_limits(sample: None) -> None:
@@ -100,15 +114,13 @@ def test_list_json_shape_and_limits(sample: None) -> None:
     assert len(Run("list", "--json", "--limit", "3").json()) == 3
     assert len(Run("list", "--json").json()) == 50
     intern = Run("list", "Intern-S1", "--json").json()[0]
-    assert (intern["author_count"], intern["published"], intern["upvotes"]) == \
-        (175, "2025-08-21", 5)
+    assert (intern["author_count"], intern["published"], intern["upvotes"]) == (175, "2025-08-21", 5)
 
 
 def test_list_sort_and_text_output(sample: None) -> None:
     rows = Run("list", "--sort", "upvotes", "--json", "--limit", "2").json()
     assert rows[0]["upvotes"] >= rows[1]["upvotes"]
-    oldest = Run("list", "year:2010..2030", "--sort", "date", "--reverse", "--json",
-                 "--limit", "1").json()[0]
+    oldest = Run("list", "year:2010..2030", "--sort", "date", "--reverse", "--json", "--limit", "1").json()[0]
     assert oldest["published"] == "2017-01-12"
     text = Run("list", "--limit", "2")
     assert text.code == 0 and len(text.out.splitlines()) == 2
@@ -143,8 +155,12 @@ def test_annotations_round_trip(sample: None, monkeypatch: pytest.MonkeyPatch) -
     assert Run("read", ident).code == 0
     assert Run("note", ident, "worth a look").code == 0
     row = json.loads(Run("show", ident, "--json").out)
-    assert (row["bookmarked"], row["read"], row["tags"], row["note"]) == \
-        (True, True, ["rl", "to-read"], "worth a look")
+    assert (row["bookmarked"], row["read"], row["tags"], row["note"]) == (
+        True,
+        True,
+        ["rl", "to-read"],
+        "worth a look",
+    )
     assert Run("note", ident).out.strip() == "worth a look"
     assert "2  to-read" not in Run("tags").out and "1  to-read" in Run("tags").out
     assert Run("untag", ident, "rl").code == 0
@@ -152,8 +168,12 @@ def test_annotations_round_trip(sample: None, monkeypatch: pytest.MonkeyPatch) -
     assert Run("unread", ident).code == 0
     Run("note", ident, "-", stdin="from stdin\n", monkeypatch=monkeypatch)
     row = json.loads(Run("show", ident, "--json").out)
-    assert (row["bookmarked"], row["read"], row["tags"], row["note"]) == \
-        (False, False, ["to-read"], "from stdin\n")
+    assert (row["bookmarked"], row["read"], row["tags"], row["note"]) == (
+        False,
+        False,
+        ["to-read"],
+        "from stdin\n",
+    )
     assert [r["id"] for r in Run("list", "tag:to-read", "--json").json()] == [ident]
     bad = Run("tag", ident, "a:b")
     assert bad.code == 1 and "invalid tag 'a:b'" in bad.err
@@ -167,9 +187,15 @@ def test_remove_needs_yes(sample: None) -> None:
     assert Run("remove", "year:abc", "--yes").code == 1
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [
-    ("bibtex", "@misc{"), ("markdown", "# Papers"), ("json", '"title"'), ("csv", "id,arxiv_id"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [
+        ("bibtex", "@misc{"),
+        ("markdown", "# Papers"),
+        ("json", '"title"'),
+        ("csv", "id,arxiv_id"),
+    ],
+)
 def test_export_formats(sample: None, tmp_path: Path, fmt: str, marker: str) -> None:
     out = tmp_path / f"out.{fmt}"
     run = Run("export", "kernel", "--format", fmt, "-o", str(out))
@@ -187,8 +213,7 @@ def test_bibtex_export_round_trip(tmp_path: Path) -> None:
     bib.write_text(exported.out, encoding="utf-8")
     fresh = tmp_path / "fresh"
     assert Run("--data-dir", str(fresh), "import", str(bib)).code == 0
-    after = {r["id"]: r for r in Run("--data-dir", str(fresh), "list", "--json",
-                                     "--limit", "0").json()}
+    after = {r["id"]: r for r in Run("--data-dir", str(fresh), "list", "--json", "--limit", "0").json()}
     assert set(after) == set(before)
     for ident, row in before.items():
         for key in ("title", "authors", "published", "abstract"):
@@ -239,8 +264,12 @@ def test_data_dir_option(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "quire", "--data-dir", str(tmp_path), "paths"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "quire", "--data-dir", str(tmp_path), "paths"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0 and str(tmp_path) in done.stdout
 
 

@@ -122,8 +122,9 @@ async def test_every_dialog_is_readable(theme: str, tmp_path: Path) -> None:
             while app.screen.is_modal:
                 app.pop_screen()
             await settle(pilot)
-        app.push_screen(ConfirmDialog("quire-export.bib exists. Overwrite it?", yes="Overwrite",
-                                      no="Keep it"))
+        app.push_screen(
+            ConfirmDialog("quire-export.bib exists. Overwrite it?", yes="Overwrite", no="Keep it")
+        )
         await settle(pilot)
         problems += [f"confirm: {p}" for p in low_contrast(app, minimum)]
         await pilot.press("tab")  # the other button focused
@@ -147,8 +148,9 @@ def test_builtin_themes_pass_the_pair_check(theme: str) -> None:
 async def test_a_user_theme_that_falls_short_gets_a_warning(tmp_path: Path) -> None:
     themes = tmp_path / "themes"
     themes.mkdir()
-    (themes / "murky.toml").write_text('name = "murky"\nprimary = "#777777"\n'
-                                       'foreground = "#555555"\nbackground = "#333333"\n')
+    (themes / "murky.toml").write_text(
+        'name = "murky"\nprimary = "#777777"\nforeground = "#555555"\nbackground = "#333333"\n'
+    )
     app = app_on(tmp_path, theme="murky")
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)

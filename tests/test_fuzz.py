@@ -22,8 +22,7 @@ from quire.search import SearchIndex
 from quire.search.query import parse_query
 from quire.store import Library
 
-BUDGET = settings(max_examples=40, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow])
+BUDGET = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,9 @@ def shared() -> Iterator[tuple[Library, Path]]:
         library.close()
 
 
-def _import_never_crashes(shared: tuple[Library, Path], data: bytes, fmt: str | None,
-                          name: str = "input.txt") -> None:
+def _import_never_crashes(
+    shared: tuple[Library, Path], data: bytes, fmt: str | None, name: str = "input.txt"
+) -> None:
     library, folder = shared
     path = folder / name
     path.write_bytes(data)
@@ -50,21 +50,52 @@ def _import_never_crashes(shared: tuple[Library, Path], data: bytes, fmt: str | 
 
 # -- strategies shaped like each format, with random bytes mixed in --------------------------
 
-NUMBERS = st.one_of(st.integers(), st.integers(min_value=10**18, max_value=10**40), st.floats(),
-                    st.booleans(), st.none())
+NUMBERS = st.one_of(
+    st.integers(), st.integers(min_value=10**18, max_value=10**40), st.floats(), st.booleans(), st.none()
+)
 TEXT = st.one_of(st.text(max_size=30), st.sampled_from(["\ud800", "x\udfff", "", " ", "²"]))
 JSON_VALUE = st.recursive(
     st.one_of(NUMBERS, TEXT),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(
-                                ["name", "title", "id", "paper", "authors", "summary"]), inner,
-                                max_size=4)),
-    max_leaves=12)
-HF_KEYS = ["title", "id", "paper", "authors", "summary", "upvotes", "ai_keywords", "publishedAt",
-           "numComments", "githubRepo", "githubStars", "organization", "name", "fullname"]
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["name", "title", "id", "paper", "authors", "summary"]), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
+HF_KEYS = [
+    "title",
+    "id",
+    "paper",
+    "authors",
+    "summary",
+    "upvotes",
+    "ai_keywords",
+    "publishedAt",
+    "numComments",
+    "githubRepo",
+    "githubStars",
+    "organization",
+    "name",
+    "fullname",
+]
 HF_ITEM = st.dictionaries(st.sampled_from(HF_KEYS), JSON_VALUE, max_size=8)
-SNAPSHOT_KEYS = ["id", "title", "abstract", "authors", "authors_parsed", "versions", "categories",
-                 "update_date", "doi", "journal-ref", "comments", "created", "version"]
+SNAPSHOT_KEYS = [
+    "id",
+    "title",
+    "abstract",
+    "authors",
+    "authors_parsed",
+    "versions",
+    "categories",
+    "update_date",
+    "doi",
+    "journal-ref",
+    "comments",
+    "created",
+    "version",
+]
 SNAPSHOT_ITEM = st.dictionaries(st.sampled_from(SNAPSHOT_KEYS), JSON_VALUE, max_size=8)
 
 
@@ -77,34 +108,78 @@ def _noisy(structured: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     return st.one_of(
         structured,
         st.binary(max_size=200),
-        st.tuples(structured, st.integers(min_value=0, max_value=400), st.binary(max_size=20))
-        .map(lambda t: t[0][:t[1]] + t[2] + t[0][t[1]:]),
+        st.tuples(structured, st.integers(min_value=0, max_value=400), st.binary(max_size=20)).map(
+            lambda t: t[0][: t[1]] + t[2] + t[0][t[1] :]
+        ),
     )
 
 
 HF_TEXT_LINES = st.one_of(
-    st.sampled_from(["Daily Papers", "Subscribe", "·", "Feb 29", "Feb 30", "Jan 1, 0000",
-                     "Aug 21 5", "Jun 4, 2024 2", "• 99999999999999999999 authors", "• 3 authors",
-                     "apple Apple", "Dec 31, 9999 99999999999999999999999", ""]),
-    st.text(max_size=60))
+    st.sampled_from(
+        [
+            "Daily Papers",
+            "Subscribe",
+            "·",
+            "Feb 29",
+            "Feb 30",
+            "Jan 1, 0000",
+            "Aug 21 5",
+            "Jun 4, 2024 2",
+            "• 99999999999999999999 authors",
+            "• 3 authors",
+            "apple Apple",
+            "Dec 31, 9999 99999999999999999999999",
+            "",
+        ]
+    ),
+    st.text(max_size=60),
+)
 HF_TEXT = st.lists(HF_TEXT_LINES, max_size=25).map(
-    lambda lines: ("Daily Papers\n" + "\n".join(lines)).encode("utf-8", "surrogatepass"))
+    lambda lines: ("Daily Papers\n" + "\n".join(lines)).encode("utf-8", "surrogatepass")
+)
 BIBTEX_PART = st.one_of(
-    st.sampled_from(["@misc{", "@article{key,", "title={", "author={A and B}", "year={2024}",
-                     "month={²}", "month={feb}", "url={https://arxiv.org/abs/2401.00001}",
-                     "eprint={2401.00001}", "}", ",", "{", "\\'e", "date={2024-02-30}",
-                     "year={99999999999999999999}"]),
-    st.text(max_size=20))
-BIBTEX = st.lists(BIBTEX_PART, max_size=30).map(
-    lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
+    st.sampled_from(
+        [
+            "@misc{",
+            "@article{key,",
+            "title={",
+            "author={A and B}",
+            "year={2024}",
+            "month={²}",
+            "month={feb}",
+            "url={https://arxiv.org/abs/2401.00001}",
+            "eprint={2401.00001}",
+            "}",
+            ",",
+            "{",
+            "\\'e",
+            "date={2024-02-30}",
+            "year={99999999999999999999}",
+        ]
+    ),
+    st.text(max_size=20),
+)
+BIBTEX = st.lists(BIBTEX_PART, max_size=30).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
 ATOM_PART = st.one_of(
-    st.sampled_from(['<feed xmlns="http://www.w3.org/2005/Atom">', "</feed>", "<entry>",
-                     "</entry>", "<id>http://arxiv.org/abs/2401.00001v1</id>", "<title>",
-                     "</title>", "<published>9999-99-99</published>", "<author><name>",
-                     "</name></author>", "&amp;", "&#xD800;"]),
-    st.text(max_size=20))
-ATOM = st.lists(ATOM_PART, max_size=30).map(
-    lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
+    st.sampled_from(
+        [
+            '<feed xmlns="http://www.w3.org/2005/Atom">',
+            "</feed>",
+            "<entry>",
+            "</entry>",
+            "<id>http://arxiv.org/abs/2401.00001v1</id>",
+            "<title>",
+            "</title>",
+            "<published>9999-99-99</published>",
+            "<author><name>",
+            "</name></author>",
+            "&amp;",
+            "&#xD800;",
+        ]
+    ),
+    st.text(max_size=20),
+)
+ATOM = st.lists(ATOM_PART, max_size=30).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
 
 
 @BUDGET
@@ -120,8 +195,13 @@ def test_hf_text_never_crashes(shared: tuple[Library, Path], data: bytes) -> Non
 
 
 @BUDGET
-@given(data=_noisy(st.lists(SNAPSHOT_ITEM, min_size=1, max_size=5).map(
-    lambda items: b"\n".join(_dumps(i) for i in items))))
+@given(
+    data=_noisy(
+        st.lists(SNAPSHOT_ITEM, min_size=1, max_size=5).map(
+            lambda items: b"\n".join(_dumps(i) for i in items)
+        )
+    )
+)
 def test_arxiv_snapshot_never_crashes(shared: tuple[Library, Path], data: bytes) -> None:
     _import_never_crashes(shared, data, "arxiv-snapshot", "input.jsonl")
 
@@ -147,10 +227,36 @@ def test_detection_never_crashes(shared: tuple[Library, Path], data: bytes) -> N
 # -- the query language ------------------------------------------------------------------------
 
 QUERY_PART = st.one_of(
-    st.sampled_from(["year:", "date:", "upvotes:", "authors:", "tag:", "is:", "has:", "sort:",
-                     "org:", "source:", "id:", "-", '"', "OR", "..", ">=", "<", "=",
-                     "99999999999999999999", "0000", "2024-02-30", " ", "-relevance", "²"]),
-    st.text(max_size=12))
+    st.sampled_from(
+        [
+            "year:",
+            "date:",
+            "upvotes:",
+            "authors:",
+            "tag:",
+            "is:",
+            "has:",
+            "sort:",
+            "org:",
+            "source:",
+            "id:",
+            "-",
+            '"',
+            "OR",
+            "..",
+            ">=",
+            "<",
+            "=",
+            "99999999999999999999",
+            "0000",
+            "2024-02-30",
+            " ",
+            "-relevance",
+            "²",
+        ]
+    ),
+    st.text(max_size=12),
+)
 QUERY = st.one_of(st.text(max_size=60), st.lists(QUERY_PART, max_size=12).map("".join))
 
 

@@ -61,9 +61,8 @@ def test_no_clipboard_tool_means_no_copy(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="pbcopy is tried first on macOS")
-def test_a_clipboard_tool_that_fails_is_not_a_copy(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    script(tmp_path, "xclip", "cat > /dev/null\necho \"Error: Can't open display\" >&2\nexit 1")
+def test_a_clipboard_tool_that_fails_is_not_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script(tmp_path, "xclip", 'cat > /dev/null\necho "Error: Can\'t open display" >&2\nexit 1')
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/usr/bin:/bin")
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
@@ -71,8 +70,7 @@ def test_a_clipboard_tool_that_fails_is_not_a_copy(tmp_path: Path,
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="pbcopy is tried first on macOS")
-def test_a_clipboard_tool_that_works_is_named(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clipboard_tool_that_works_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     got = tmp_path / "clip"
     script(tmp_path, "wl-copy", f"cat > {got}")
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/usr/bin:/bin")

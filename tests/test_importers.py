@@ -93,11 +93,17 @@ def test_bibtex_merges_with_atom(library: Library) -> None:
     assert set(paper.sources) == {"arxiv-atom", "bibtex"}
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("000_b8500a6a0056c58d.txt", "hf-text"), ("hf_daily.json", "hf-json"),
-    ("hf_paper.json", "hf-json"), ("arxiv.atom", "arxiv-atom"),
-    ("snapshot.jsonl", "arxiv-snapshot"), ("papers.bib", "bibtex"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("000_b8500a6a0056c58d.txt", "hf-text"),
+        ("hf_daily.json", "hf-json"),
+        ("hf_paper.json", "hf-json"),
+        ("arxiv.atom", "arxiv-atom"),
+        ("snapshot.jsonl", "arxiv-snapshot"),
+        ("papers.bib", "bibtex"),
+    ],
+)
 def test_detection(name: str, expected: str) -> None:
     path = FIXTURES / name
     assert detect_format(path, path.read_text(encoding="utf-8")[:8192]) == expected
@@ -112,10 +118,14 @@ BAD_INPUTS = {
     "truncated.json": (b'[{"paper": {"id": "2601.1", "title": "x"', "line 1, column"),
     "rss.xml": ((FIXTURES / "not_atom.xml").read_bytes(), "not an Atom feed"),
     "broken.xml": (b"<?xml version='1.0'?><feed><entry>", "not well-formed XML"),
-    "latin1.txt": ("Daily Papers\n\nCaf\xe9 title\n\n".encode("latin-1") + b"x" * 600,
-                   "not UTF-8 text (byte 0xe9"),
-    "nopapers.txt": (b"new\n\nDaily Papers\n\nbyAK and the research community\n\nNov 13\n",
-                     "no papers found"),
+    "latin1.txt": (
+        "Daily Papers\n\nCaf\xe9 title\n\n".encode("latin-1") + b"x" * 600,
+        "not UTF-8 text (byte 0xe9",
+    ),
+    "nopapers.txt": (
+        b"new\n\nDaily Papers\n\nbyAK and the research community\n\nNov 13\n",
+        "no papers found",
+    ),
     "notes.txt": (b"just some notes\nthat are not papers\n", "not a format quire reads"),
     "empty_array.json": (b"[]", "no papers found"),
     "snapshot_bad.jsonl": (b'{"id": "1", "abstract": "x"}\n{"nope": 1}\n', "no papers found"),
@@ -123,8 +133,7 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))
-def test_bad_input_is_refused_and_library_unchanged(seeded: Library, tmp_path: Path,
-                                                    name: str) -> None:
+def test_bad_input_is_refused_and_library_unchanged(seeded: Library, tmp_path: Path, name: str) -> None:
     data, message = BAD_INPUTS[name]
     path = tmp_path / name
     path.write_bytes(data)

@@ -46,8 +46,9 @@ def progress(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, str]]:
     return seen
 
 
-async def test_warm_start_loads_the_saved_index(tmp_path: Path, indexed_text: list[int],
-                                                progress: list[tuple[int, int, str]]) -> None:
+async def test_warm_start_loads_the_saved_index(
+    tmp_path: Path, indexed_text: list[int], progress: list[tuple[int, int, str]]
+) -> None:
     folder = tmp_path / "lib"
     folder.mkdir()
     seeded = seeded_library(folder)
@@ -68,7 +69,8 @@ async def test_warm_start_loads_the_saved_index(tmp_path: Path, indexed_text: li
 
 
 async def test_damaged_index_is_rebuilt_in_the_background(
-        tmp_path: Path, indexed_text: list[int], progress: list[tuple[int, int, str]]) -> None:
+    tmp_path: Path, indexed_text: list[int], progress: list[tuple[int, int, str]]
+) -> None:
     folder = tmp_path / "lib"
     folder.mkdir()
     seeded = seeded_library(folder)
@@ -96,7 +98,8 @@ async def test_damaged_index_is_rebuilt_in_the_background(
 
 
 async def test_whole_list_is_read_from_the_store_only_while_indexing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A build takes a while: the list beyond the first screenful comes from the store
     meanwhile. A warm start opens the saved index at once: reading the whole list beside it
     would only slow it down, so it is not read."""

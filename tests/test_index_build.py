@@ -28,15 +28,18 @@ def _reference_terms(text: str) -> list[str]:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(st.sampled_from(list("abXY09_-^./'+ \t\n!#$%&*()[]{};:,<>?\\|`~=\"ÜéΩ—")),
-               max_size=40))
+@given(st.text(st.sampled_from(list("abXY09_-^./'+ \t\n!#$%&*()[]{};:,<>?\\|`~=\"ÜéΩ—")), max_size=40))
 def test_fast_tokenizer_path_finds_the_regex_tokens(text: str) -> None:
     assert tokenizer.index_terms(text) == _reference_terms(text)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.text(st.sampled_from(list("abXY09_-^./'+ \t\n!()ÜéΩ—\x01")),
-                                 max_size=30), max_size=4), max_size=6))
+@given(
+    st.lists(
+        st.lists(st.text(st.sampled_from(list("abXY09_-^./'+ \t\n!()ÜéΩ—\x01")), max_size=30), max_size=4),
+        max_size=6,
+    )
+)
 def test_batch_tokenizer_gives_each_documents_index_terms(documents: list[list[str]]) -> None:
     """``index_term_ids`` over a batch = ``index_terms`` of each text, document by document."""
     terms, ids, sizes = tokenizer.index_term_ids(documents)
@@ -44,7 +47,7 @@ def test_batch_tokenizer_gives_each_documents_index_terms(documents: list[list[s
     got = [terms[i] for i in ids.tolist()]
     at = 0
     for texts, size in zip(documents, sizes.tolist(), strict=True):
-        assert got[at:at + size] == [t for text in texts for t in tokenizer.index_terms(text)]
+        assert got[at : at + size] == [t for text in texts for t in tokenizer.index_terms(text)]
         at += size
 
 
@@ -65,7 +68,6 @@ def test_postings_stay_sorted_by_slot_across_staged_and_small_batches() -> None:
 
 
 # -- the command line --------------------------------------------------------------------------
-
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -93,8 +95,7 @@ def counted_terms(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_lists_show_export_remove_never_index_text(counted_terms: list[int],
-                                                   tmp_path: Path) -> None:
+def test_lists_show_export_remove_never_index_text(counted_terms: list[int], tmp_path: Path) -> None:
     assert run("import", "--sample")[0] == 0
     code, out, _ = run("list", "--limit", "1", "--json")
     assert code == 0 and len(json.loads(out)) == 1
@@ -112,8 +113,9 @@ def test_lists_show_export_remove_never_index_text(counted_terms: list[int],
     assert run("list", "is:unread year:2025 sort:title", "--json", "--limit", "0")[1] == by_filters
 
 
-def test_search_uses_the_saved_index_and_catches_up(counted_terms: list[int],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_uses_the_saved_index_and_catches_up(
+    counted_terms: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run("import", "--sample")[0] == 0
     code, first, _ = run("search", "language model", "--json")
     assert code == 0 and json.loads(first)

@@ -28,8 +28,7 @@ from quire.visits import LAST_VISIT
 class Letters(Static, can_focus=True):
     """A list whose letters are commands."""
 
-    BINDINGS = [Binding("b", "command('b')"), Binding("k", "command('k')"),
-                Binding("e", "command('e')")]
+    BINDINGS = [Binding("b", "command('b')"), Binding("k", "command('k')"), Binding("e", "command('e')")]
 
     def __init__(self) -> None:
         super().__init__(id="letters")
@@ -70,8 +69,11 @@ async def test_keys_sent_together_follow_the_focus_their_predecessors_set() -> N
         letters = app.query_one(Letters)
         bar = app.query_one(Input)
         type_ahead(pilot, "/", "k", "e", "r", "n", "e", "l", "enter", "b")
-        await wait_until(pilot, lambda: letters.commands == ["b"] and letters.has_focus,
-                         f"the last b reached the list (commands: {letters.commands})")
+        await wait_until(
+            pilot,
+            lambda: letters.commands == ["b"] and letters.has_focus,
+            f"the last b reached the list (commands: {letters.commands})",
+        )
         assert bar.value == "kernel"
 
 
@@ -158,8 +160,11 @@ async def test_a_query_typed_at_once_goes_into_the_bar(tmp_path: Path) -> None:
         assert "sorted by relevance" in status(pilot)
         first = papers(pilot).pids[0]
         type_ahead(pilot, "enter", "b")  # back to the list, then bookmark the first hit
-        await wait_until(pilot, lambda: library(pilot).get_paper(first).annotation.bookmarked,
-                         "b after Enter bookmarked the first paper")
+        await wait_until(
+            pilot,
+            lambda: library(pilot).get_paper(first).annotation.bookmarked,
+            "b after Enter bookmarked the first paper",
+        )
         assert papers(pilot).has_focus and bar(pilot).value == "kernel"
 
 
@@ -223,8 +228,7 @@ async def test_tab_in_the_tag_editor_accepts_the_suggestion(tmp_path: Path) -> N
         assert editor.value == "to-read reinforcement-learning" and editor.has_focus
         await pilot.press("enter")
         await settle(pilot)
-        assert library(pilot).get_paper(pid).annotation.tags == ["reinforcement-learning",
-                                                                 "to-read"]
+        assert library(pilot).get_paper(pid).annotation.tags == ["reinforcement-learning", "to-read"]
 
 
 async def test_n_and_shift_n_jump_between_unread_papers(tmp_path: Path) -> None:
@@ -304,8 +308,7 @@ async def test_palette_lists_each_command_once_with_its_key_and_the_views(tmp_pa
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         hits = app.screen.query_one(CommandList)
         await wait_until(pilot, lambda: hits.option_count > 30, "the commands are listed")
-        prompts = [str(hits.get_option_at_index(i).prompt).split("\n")[0]
-                   for i in range(hits.option_count)]
+        prompts = [str(hits.get_option_at_index(i).prompt).split("\n")[0] for i in range(hits.option_count)]
         titles = [p.split("  ")[0].strip() for p in prompts]
         assert titles.count("Theme") == 1 and titles.count("Quit") == 1, titles
         assert any(p.startswith("Bookmark") and p.rstrip().endswith("B") for p in prompts)
@@ -399,7 +402,8 @@ async def test_the_inbox_count_follows_r_and_enter(tmp_path: Path) -> None:
 
 
 async def test_cite_says_copied_only_when_a_clipboard_took_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))  # no clipboard tool at all
     app = app_on(tmp_path / "lib")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -443,7 +447,7 @@ async def test_a_failing_browser_shows_only_its_error(tmp_path: Path) -> None:
         assert "no display here" in messages(app)[0] and "Opening" not in messages(app)[0]
 
     got = tmp_path / "got"
-    browser.write_text(f"#!/bin/sh\necho \"$1\" > {got}\n")
+    browser.write_text(f'#!/bin/sh\necho "$1" > {got}\n')
     app = app_on(tmp_path / "lib", browser=f"{browser} {{url}}")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)

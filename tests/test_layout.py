@@ -37,7 +37,7 @@ def screen_lines(app: App[Any]) -> list[str]:
 def widget_lines(app: App[Any], widget: Any) -> list[str]:
     """The text drawn inside ``widget``'s region."""
     region = widget.region
-    return [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+    return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
 
 
 # -- 1. columns ---------------------------------------------------------------------------------
@@ -45,7 +45,8 @@ def widget_lines(app: App[Any], widget: Any) -> list[str]:
 
 @pytest.mark.parametrize("size", [(140, 36), (80, 24)])
 async def test_rows_with_tags_keep_the_title_width_and_the_date_column(
-        tmp_path: Path, size: tuple[int, int]) -> None:
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
@@ -143,8 +144,7 @@ def test_joined_items_never_leave_a_separator_at_a_line_end() -> None:
         assert " · ".join(lines) == " · ".join(items)
 
 
-async def test_detail_meta_says_bookmarked_once_and_similar_rows_keep_titles_apart(
-        tmp_path: Path) -> None:
+async def test_detail_meta_says_bookmarked_once_and_similar_rows_keep_titles_apart(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -181,8 +181,7 @@ async def test_a_long_view_name_stays_on_one_line_with_an_ellipsis(tmp_path: Pat
     app = app_on(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await ready(pilot)
-        library(pilot).add_tags([papers(pilot).current_pid or 0],
-                                ["a-rather-long-reading-list-name"])
+        library(pilot).add_tags([papers(pilot).current_pid or 0], ["a-rather-long-reading-list-name"])
         screen(pilot).check_for_changes()
         await settle(pilot)
         sidebar = screen(pilot).query_one(ViewsSidebar)
@@ -237,12 +236,17 @@ def test_exports_and_labels_count_in_words() -> None:
     from quire.export import export_papers
     from quire.models import Paper
 
-    one = Paper(pid=1, title="A", short_id="t0000001", upvotes=1, author_count=1,
-                added=datetime(2026, 1, 1, tzinfo=UTC))
+    one = Paper(
+        pid=1,
+        title="A",
+        short_id="t0000001",
+        upvotes=1,
+        author_count=1,
+        added=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     assert one.authors_label == "1 author"
     assert "1 upvote " in export_papers([one], "markdown") + " "
     assert "1 upvotes" not in export_papers([one], "markdown")
-
 
 
 # -- 6. counts for the sidebar -----------------------------------------------------------------
@@ -262,9 +266,12 @@ def test_view_counts_follow_reads_and_bookmarks(tmp_path: Path) -> None:
 
 def test_no_message_says_paper_s() -> None:
     source = Path(__file__).parent.parent / "src" / "quire"
-    found = [f"{path.name}: {line.strip()}" for path in source.rglob("*.py")
-             for line in path.read_text(encoding="utf-8").splitlines()
-             if re.search(r"\b(paper|upvote|file|author|tag|view|result|note)\(s\)", line)]
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in source.rglob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r"\b(paper|upvote|file|author|tag|view|result|note)\(s\)", line)
+    ]
     assert not found, found
 
 
@@ -297,8 +304,7 @@ async def test_the_footer_keeps_help_and_quit(tmp_path: Path, size: tuple[int, i
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
-async def test_narrow_open_detail_takes_the_scrolling_keys(tmp_path: Path,
-                                                           size: tuple[int, int]) -> None:
+async def test_narrow_open_detail_takes_the_scrolling_keys(tmp_path: Path, size: tuple[int, int]) -> None:
     app = app_on(tmp_path, mark_read_on_open=False)
     async with app.run_test(size=size) as pilot:
         await ready(pilot)

@@ -35,12 +35,37 @@ from quire.search.tokenizer import TOKENIZER_VERSION
 from quire.store import Library
 
 QUERIES = [
-    "", "language model", "reinforcement learning", "diffusion", "diffu", "agent",
-    '"language model"', "vision OR audio", "model -diffusion", "tag:keep", "-tag:keep model",
-    "is:bookmarked", "is:unread", "has:note", "is:tagged", "year:2025", "upvotes:>20",
-    "authors:>10", "org:ai", "source:hf", "id:25", "sort:title", "sort:-title", "sort:upvotes",
-    "sort:added", "model sort:date", "model sort:-relevance", "efficient reasoning benchmark data",
-    "graph neural network molecules", "quantum", "kept",
+    "",
+    "language model",
+    "reinforcement learning",
+    "diffusion",
+    "diffu",
+    "agent",
+    '"language model"',
+    "vision OR audio",
+    "model -diffusion",
+    "tag:keep",
+    "-tag:keep model",
+    "is:bookmarked",
+    "is:unread",
+    "has:note",
+    "is:tagged",
+    "year:2025",
+    "upvotes:>20",
+    "authors:>10",
+    "org:ai",
+    "source:hf",
+    "id:25",
+    "sort:title",
+    "sort:-title",
+    "sort:upvotes",
+    "sort:added",
+    "model sort:date",
+    "model sort:-relevance",
+    "efficient reasoning benchmark data",
+    "graph neural network molecules",
+    "quantum",
+    "kept",
 ]
 
 
@@ -84,11 +109,16 @@ def test_catching_up_answers_like_a_fresh_build(seeded: Library) -> None:
     seeded.set_bookmarked(pids[10:14], True)
     seeded.set_read(pids[20:30], True)
     seeded.remove(pids[40:45])
-    add(seeded, PaperRecord(title="Quantum language model agents", abstract="A quantum agent."),
-        PaperRecord(title="Title only graph paper", abstract="Graph neural network molecules."))
-    add(seeded, PaperRecord(title="Title only graph paper", arxiv_id="2599.00001",
-                            published=date(2025, 9, 1)),
-        PaperRecord(title="Title Only Graph Paper.", abstract="A second copy, by title"))
+    add(
+        seeded,
+        PaperRecord(title="Quantum language model agents", abstract="A quantum agent."),
+        PaperRecord(title="Title only graph paper", abstract="Graph neural network molecules."),
+    )
+    add(
+        seeded,
+        PaperRecord(title="Title only graph paper", arxiv_id="2599.00001", published=date(2025, 9, 1)),
+        PaperRecord(title="Title Only Graph Paper.", abstract="A second copy, by title"),
+    )
     opened = open_index(seeded, save_after=10**9)
     assert opened.loaded and opened.caught_up > 0 and not opened.saved
     assert_same(opened.index, seeded)
@@ -147,11 +177,12 @@ DAMAGE: dict[str, tuple[Callable[[Path], object], str]] = {
     "truncated": (lambda g: _truncate(g / "bm25_block_tfs.npy"), "truncated"),
     "missing file": (lambda g: (g / "bm25_df.npy").unlink(), "cannot read"),
     "manifest garbage": (lambda g: (g / MANIFEST).write_text("{not json"), "manifest"),
-    "manifest edited": (lambda g: (g / MANIFEST).write_text(
-        (g / MANIFEST).read_text().replace('"rev": ', '"rev": 1')), "checksum"),
+    "manifest edited": (
+        lambda g: (g / MANIFEST).write_text((g / MANIFEST).read_text().replace('"rev": ', '"rev": 1')),
+        "checksum",
+    ),
     "old format": (lambda g: _rewrite_manifest(g, format=INDEX_FORMAT - 1), "format"),
-    "old tokenizer": (lambda g: _rewrite_manifest(g, tokenizer=TOKENIZER_VERSION + 1),
-                      "tokenizer"),
+    "old tokenizer": (lambda g: _rewrite_manifest(g, tokenizer=TOKENIZER_VERSION + 1), "tokenizer"),
     "arrays that do not fit": (lambda g: _swap_entry(g, "bm25_doc_ptr", "col_pid"), "fit"),
     "generation gone": (lambda g: shutil.rmtree(g), "manifest"),
 }
@@ -239,8 +270,9 @@ persist.save(index)
 
 
 def _child(code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 @pytest.mark.parametrize("saved_before", [False, True])
@@ -303,7 +335,8 @@ def test_manifest_checksums_match_the_files(seeded: Library) -> None:
 
 
 def test_files_unchanged_since_written_are_not_read_through(
-        seeded: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A warm start trusts the files quire wrote and nothing touched since (same size, times,
     inode): no checksum pass over them. A file touched since is checked in full."""
     from quire.search import persist

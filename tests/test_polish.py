@@ -20,14 +20,17 @@ def write_config(text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("keymap", "said"), [
-    ('bookmark = "j"', "key 'j' is also bound to 'cursor-down'"),
-    ('bookmark = "B"\ntags = "B"', "key 'B' is also bound to"),
-    ('bookmark = "notakey"', "'notakey' is not a key name"),
-    ('bookmark = "ctrl+"', "'ctrl+' names no key after ctrl+"),
-    ('bookmark = ""', "an empty key name"),
-    ('bookmark = "cttrl+b"', "'cttrl' is not a modifier"),
-])
+@pytest.mark.parametrize(
+    ("keymap", "said"),
+    [
+        ('bookmark = "j"', "key 'j' is also bound to 'cursor-down'"),
+        ('bookmark = "B"\ntags = "B"', "key 'B' is also bound to"),
+        ('bookmark = "notakey"', "'notakey' is not a key name"),
+        ('bookmark = "ctrl+"', "'ctrl+' names no key after ctrl+"),
+        ('bookmark = ""', "an empty key name"),
+        ('bookmark = "cttrl+b"', "'cttrl' is not a modifier"),
+    ],
+)
 def test_config_show_rejects_keymaps_the_reader_rejects(keymap: str, said: str) -> None:
     write_config(f"[keymap]\n{keymap}\n")
     run = Run("config", "show")
@@ -43,11 +46,14 @@ def test_good_keymaps_and_the_defaults_pass() -> None:
     assert "bookmark" in default_keys()
 
 
-@pytest.mark.parametrize(("line", "said"), [
-    ('date_format = "%Q"', "%Q is not a strftime directive"),
-    ('date_format = "%Y-%"', "a lone '%' at the end"),
-    ('[[views]]\nname = "Bad"\nquery = "year:abc"', "views.0.query"),
-])
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('date_format = "%Q"', "%Q is not a strftime directive"),
+        ('date_format = "%Y-%"', "a lone '%' at the end"),
+        ('[[views]]\nname = "Bad"\nquery = "year:abc"', "views.0.query"),
+    ],
+)
 def test_bad_values_are_reported(line: str, said: str) -> None:
     path = write_config(line + "\n")
     with pytest.raises(ConfigError) as raised:

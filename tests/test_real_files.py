@@ -43,9 +43,9 @@ EXPECTED = [
     ("google_scholar.bib", 6, 0),
     ("zotero.bib", 5, 0),
     ("mendeley.bib", 5, 0),
-    ("jabref_biblatex.bib", 5, 1),       # the @Proceedings the others crossref
+    ("jabref_biblatex.bib", 5, 1),  # the @Proceedings the others crossref
     ("dblp.bib", 3, 0),
-    ("bibtexparser_traps.bib", 7, 2),    # a duplicate key, an entry that never closes
+    ("bibtexparser_traps.bib", 7, 2),  # a duplicate key, an entry that never closes
     ("arxiv_api.atom", 3, 0),
     ("hf_daily_papers.json", 3, 0),
     ("snapshot_slice.json", 3, 0),
@@ -53,12 +53,10 @@ EXPECTED = [
 
 
 @pytest.mark.parametrize(("name", "added", "skipped"), EXPECTED)
-def test_every_record_is_accounted_for(library: Library, name: str, added: int,
-                                       skipped: int) -> None:
+def test_every_record_is_accounted_for(library: Library, name: str, added: int, skipped: int) -> None:
     path = REAL / name
     summary = import_path(library, path)
-    assert summary.added + summary.updated + summary.unchanged + summary.skipped \
-        == independent_count(path)
+    assert summary.added + summary.updated + summary.unchanged + summary.skipped == independent_count(path)
     assert (summary.added, summary.skipped) == (added, skipped), summary.skip_reasons
     assert library.count() == added
     for paper in library.get_papers(library.all_pids()):
@@ -72,8 +70,7 @@ def test_readme_names_every_fixture() -> None:
     for path in REAL.iterdir():
         if path.name != "README.md":
             assert f"`{path.name}`" in readme, path.name
-    assert {name for name, _, _ in EXPECTED} == \
-        {p.name for p in REAL.iterdir() if p.name != "README.md"}
+    assert {name for name, _, _ in EXPECTED} == {p.name for p in REAL.iterdir() if p.name != "README.md"}
 
 
 def test_google_scholar_fields(library: Library) -> None:
@@ -83,12 +80,13 @@ def test_google_scholar_fields(library: Library) -> None:
     assert mme.author_count == 10 and "others" not in mme.authors
     assert mme.journal_ref == "arXiv preprint arXiv:2306.13394"
     survey = library.get_paper(library.resolve("2303.18223"))
-    assert survey.title == ("A survey of large language models~(LLMs): Analysis & Insights on 1% "
-                            "of examples")
+    assert survey.title == ("A survey of large language models~(LLMs): Analysis & Insights on 1% of examples")
     attention = papers["Attention is all you need"]
     assert attention.authors[6] == "Łukasz Kaiser" and attention.published == date(2017, 1, 1)
-    assert papers["The postcranial anatomy of Procolophon and De Anima revisited"].authors == \
-        ["Roger M. H. Smith", "Juri A. van den Heever"]
+    assert papers["The postcranial anatomy of Procolophon and De Anima revisited"].authors == [
+        "Roger M. H. Smith",
+        "Juri A. van den Heever",
+    ]
     nerf = papers["Nerf: Representing scenes as neural radiance fields for view synthesis"]
     assert nerf.doi == "10.1007/978-3-030-58452-8_24"
     assert nerf.journal_ref == "European conference on computer vision"
@@ -101,8 +99,9 @@ def test_zotero_fields(library: Library) -> None:
     assert adam.title == "Adam: A Method for Stochastic Optimization"
     assert adam.published == date(2017, 1, 1) and adam.doi == "10.48550/arXiv.1412.6980"
     assert adam.keywords == ["Computer Science - Machine Learning"]
-    assert papers["“Be nice”: Wikipedia norms for supportive communication"].authors == \
-        ["Joseph M. Reagle Jr."]
+    assert papers["“Be nice”: Wikipedia norms for supportive communication"].authors == [
+        "Joseph M. Reagle Jr."
+    ]
     notebooks = papers["Reproducibility <and> provenance of Jupyter notebooks"]
     assert notebooks.authors[0] == "Joseph J. Pimentel Jr." and notebooks.author_count == 4
     assert notebooks.published == date(2019, 5, 1)
@@ -113,14 +112,16 @@ def test_mendeley_fields(library: Library) -> None:
     import_path(library, REAL / "mendeley.bib")
     papers = by_title(library)
     assert library.get_paper(library.resolve("1603.02754")).published == date(2016, 3, 1)
-    assert library.get_paper(library.resolve("1510.06120")).authors == \
-        ["Anne Broadbent", "Christian Schaffner"]
+    assert library.get_paper(library.resolve("1510.06120")).authors == [
+        "Anne Broadbent",
+        "Christian Schaffner",
+    ]
     renyi = papers["On Measures of Entropy and Information"]
     assert renyi.authors == ["Alfréd Rényi"]
-    assert renyi.abstract == ("The Rényi entropy generalises Shannon's; here its properties are "
-                              "studied for $\\alpha > 0$.")
-    assert papers["Privacy Amplification in the Isolated Qubits Model"].doi == \
-        "10.1007/978-3-662-46803-6_26"
+    assert renyi.abstract == (
+        "The Rényi entropy generalises Shannon's; here its properties are studied for $\\alpha > 0$."
+    )
+    assert papers["Privacy Amplification in the Isolated Qubits Model"].doi == "10.1007/978-3-662-46803-6_26"
     qkd = next(p for t, p in papers.items() if t.startswith("Implementation of Continuous"))
     assert qkd.authors[1:3] == ["Vitus Händchen", "Jörg Duhme"] and qkd.author_count == 8
 
@@ -137,8 +138,7 @@ def test_jabref_biblatex_fields(library: Library) -> None:
     assert logs.journal_ref == "Proceedings of the ACM Symposium on Made-Up Systems"
     assert papers["Collected letters"].published == date(1984, 1, 1)
     gauss = papers["On the theory of residues"]
-    assert gauss.authors == ["Carl Friedrich Gauß"] and gauss.keywords == ["number theory",
-                                                                            "classics"]
+    assert gauss.authors == ["Carl Friedrich Gauß"] and gauss.keywords == ["number theory", "classics"]
     notes = library.get_paper(library.resolve("2311.01234"))
     assert notes.version == "v2" or notes.version is None
     assert notes.authors == ["Andrew Wiles"] and notes.author_count == 1
@@ -149,8 +149,7 @@ def test_dblp_fields(library: Library) -> None:
     corr = library.get_paper(library.resolve("1512.03385"))
     assert corr.published == date(2015, 1, 1) and corr.journal_ref == "CoRR"
     assert corr.authors == ["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"]
-    cvpr = next(p for p in library.get_papers(library.all_pids())
-                if p.doi == "10.1109/CVPR.2016.90")
+    cvpr = next(p for p in library.get_papers(library.all_pids()) if p.doi == "10.1109/CVPR.2016.90")
     assert cvpr.arxiv_id is None and cvpr.pid != corr.pid  # the preprint and the paper: two
     assert cvpr.id != corr.id
     assert library.resolve(cvpr.id) == cvpr.pid
@@ -164,8 +163,11 @@ def test_bibtexparser_traps_fields(library: Library) -> None:
     assert papers["An amazing title"].published == date(2013, 1, 1)
     assert papers["Cool Stuff"].authors == ["John Doe"]
     assert papers["Cool Stuff"].journal_ref == "My International Conference"
-    assert papers["A simpler proof of weak coin flipping"].authors == \
-        ["Dorit Aharonov", "André Chailloux", "Loïck Magnin"]
+    assert papers["A simpler proof of weak coin flipping"].authors == [
+        "Dorit Aharonov",
+        "André Chailloux",
+        "Loïck Magnin",
+    ]
     assert "A second entry under the same key" not in papers
     assert any("duplicate citation key 'Unruh2004'" in r for r in summary.skip_reasons)
     assert "An entry after the broken one" in papers
@@ -199,8 +201,10 @@ def test_snapshot_slice_fields(library: Library) -> None:
     note = library.get_paper(library.resolve("0704.0046"))
     assert note.title == "A note on Kollár's conjecture and Gröbner degenerations"
     assert note.authors == ["P. Kollár", "M. Gröbner", "D. Djoković"]
-    assert note.abstract == ("Following Djoković, we show that 50% of cases reduce to "
-                             "$\\mathbb{P}^1$ and the rest to a 10% remainder.")
+    assert note.abstract == (
+        "Following Djoković, we show that 50% of cases reduce to "
+        "$\\mathbb{P}^1$ and the rest to a 10% remainder."
+    )
     sparse = library.get_paper(library.resolve("0704.0002"))
     assert sparse.version == "v2" and sparse.published == date(2007, 3, 31)
     assert sparse.categories == ["math.CO", "cs.CG"]
@@ -210,7 +214,8 @@ def test_snapshot_slice_fields(library: Library) -> None:
 def test_the_same_paper_from_three_sources_is_one_paper(library: Library) -> None:
     summaries: list[ImportSummary] = [
         import_path(library, REAL / name)
-        for name in ("hf_daily_papers.json", "arxiv_api.atom", "google_scholar.bib")]
+        for name in ("hf_daily_papers.json", "arxiv_api.atom", "google_scholar.bib")
+    ]
     mme = library.get_paper(library.resolve("2306.13394"))
     assert set(mme.sources) == {"hf-json", "arxiv-atom", "bibtex"}
     assert summaries[2].added == 5  # MME merged; the five others are new

@@ -47,19 +47,23 @@ def titles(library: Library, pids: list[int]) -> list[str]:
 def forms(library: Library) -> Library:
     """Papers that say the same thing in different word forms, and with and without acronyms."""
     day = date(2024, 1, 1)
-    add(library,
+    add(
+        library,
         PaperRecord(title="Agents that explore", abstract="Curiosity bonus.", published=day),
         PaperRecord(title="Agents for exploration", abstract="Curiosity bonus.", published=day),
         PaperRecord(title="Verification of proofs", abstract="Checking each step.", published=day),
-        PaperRecord(title="Policy gradients for robots",
-                    abstract="We train robots with reinforcement learning (RL) in simulation.",
-                    published=day),
+        PaperRecord(
+            title="Policy gradients for robots",
+            abstract="We train robots with reinforcement learning (RL) in simulation.",
+            published=day,
+        ),
         PaperRecord(title="RL agents play chess", abstract="Self-play at scale.", published=day),
-        PaperRecord(title="Reinforcement learning for chip design",
-                    abstract="Placement of macros.", published=day),
-        PaperRecord(title="Graph networks for molecules", abstract="Message passing.",
-                    published=day),
-        PaperRecord(title="Graph databases", abstract="Storage engines.", published=day))
+        PaperRecord(
+            title="Reinforcement learning for chip design", abstract="Placement of macros.", published=day
+        ),
+        PaperRecord(title="Graph networks for molecules", abstract="Message passing.", published=day),
+        PaperRecord(title="Graph databases", abstract="Storage engines.", published=day),
+    )
     return library
 
 
@@ -74,10 +78,11 @@ def test_snowball_stems_join_word_forms() -> None:
 
 def test_other_word_forms_match_and_the_form_typed_ranks_first(forms: Library) -> None:
     index = SearchIndex.build(forms)
-    assert titles(forms, index.search("explore ").pids) == \
-        ["Agents that explore", "Agents for exploration"]
-    assert titles(forms, index.search("exploration ").pids) == \
-        ["Agents for exploration", "Agents that explore"]
+    assert titles(forms, index.search("explore ").pids) == ["Agents that explore", "Agents for exploration"]
+    assert titles(forms, index.search("exploration ").pids) == [
+        "Agents for exploration",
+        "Agents that explore",
+    ]
     scores = index.search("explore ").score_values
     assert scores[0] > scores[1] > 0
     assert titles(forms, index.search("verifier ").pids) == ["Verification of proofs"]
@@ -108,8 +113,7 @@ def test_fallback_lists_the_rest_by_bm25_after_a_divider(forms: Library) -> None
     assert titles(forms, result.pids) == ["Graph networks for molecules", "Graph databases"]
     nothing_whole = index.search("graph zebra ")
     assert nothing_whole.exact == 0
-    assert set(titles(forms, nothing_whole.pids)) == {"Graph networks for molecules",
-                                                       "Graph databases"}
+    assert set(titles(forms, nothing_whole.pids)) == {"Graph networks for molecules", "Graph databases"}
     rest = index.search("graph chess molecules agents ").score_values
     full = index.search("graph chess molecules agents ").exact
     assert rest[full:] == sorted(rest[full:], reverse=True)
@@ -117,8 +121,7 @@ def test_fallback_lists_the_rest_by_bm25_after_a_divider(forms: Library) -> None
 
 def test_fallback_keeps_filters_exclusions_and_phrases_strict(forms: Library) -> None:
     index = SearchIndex.build(forms)
-    assert titles(forms, index.search("graph zebra -databases ").pids) == \
-        ["Graph networks for molecules"]
+    assert titles(forms, index.search("graph zebra -databases ").pids) == ["Graph networks for molecules"]
     assert index.search('"graph zebra" molecules ').pids == []
 
 
@@ -126,9 +129,11 @@ def test_fallback_keeps_filters_exclusions_and_phrases_strict(forms: Library) ->
 
 
 def test_acronym_definitions_are_mined_both_ways() -> None:
-    text = ("We use reinforcement learning (RL) and Retrieval-Augmented Generation (RAG). "
-            "We run GRPO (Group Relative Policy Optimization) on 10,653 problems. "
-            "The model (which is small) works (see below).")
+    text = (
+        "We use reinforcement learning (RL) and Retrieval-Augmented Generation (RAG). "
+        "We run GRPO (Group Relative Policy Optimization) on 10,653 problems. "
+        "The model (which is small) works (see below)."
+    )
     found = dict(definitions(text))
     assert found["rl"] == ("reinforcement", "learning")
     assert found["rag"] == ("retrieval", "augmented", "generation")
@@ -194,8 +199,7 @@ def test_explain_names_fields_forms_acronyms_and_typos(forms: Library) -> None:
     assert words["exploration"].fields == {"title": ["explore"]}
     assert words["curiosity"].fields == {"abstract": ["curiosity"]}
     assert sum(w.score for w in second.words) == pytest.approx(second.score)
-    typo = explain(index, index.search("molecuels "), forms.get_papers(
-        index.search("molecuels ").pids))[0]
+    typo = explain(index, index.search("molecuels "), forms.get_papers(index.search("molecuels ").pids))[0]
     assert typo.words[0].how == "typo for molecule"
     acronym = index.search("RL ")
     chip = [p for p in forms.get_papers(acronym.pids) if p.title.startswith("Reinforcement")]
@@ -267,7 +271,8 @@ def test_acronym_table_is_saved_and_loaded_with_the_index(forms: Library) -> Non
 
 
 def test_also_relevant_keeps_the_best_when_many_hold_some_words(
-        forms: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    forms: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from quire.search import engine
 
     index = SearchIndex.build(forms)
@@ -275,4 +280,4 @@ def test_also_relevant_keeps_the_best_when_many_hold_some_words(
     monkeypatch.setattr(engine, "ALSO_RELEVANT_LIMIT", 2)
     capped = index.search("graph agents chess ")
     assert capped.partial == 2 and capped.unlisted == every.partial - 2
-    assert capped.pids == every.pids[:capped.exact + 2]  # the best of them, in the same order
+    assert capped.pids == every.pids[: capped.exact + 2]  # the best of them, in the same order

@@ -61,40 +61,40 @@ HF_JSON_BAD_RECORDS = [
 
 
 @pytest.mark.parametrize("item", HF_JSON_BAD_RECORDS)
-def test_hf_json_bad_record_is_skipped_not_fatal(library: Library, tmp_path: Path,
-                                                 item: str) -> None:
+def test_hf_json_bad_record_is_skipped_not_fatal(library: Library, tmp_path: Path, item: str) -> None:
     path = write(tmp_path / "p.json", f'[{item}, {{"title": "Good paper"}}]')
     summary = import_path(library, path)
     assert summary.added >= 1 and summary.added + summary.skipped == 2
     assert "Good paper" in [p.title for p in library.get_papers(library.all_pids())]
 
 
-def test_hf_json_out_of_range_number_is_counted_with_a_reason(library: Library,
-                                                              tmp_path: Path) -> None:
-    path = write(tmp_path / "p.json",
-                 '[{"title":"x","upvotes":100000000000000000000}, {"title":"y"}]')
+def test_hf_json_out_of_range_number_is_counted_with_a_reason(library: Library, tmp_path: Path) -> None:
+    path = write(tmp_path / "p.json", '[{"title":"x","upvotes":100000000000000000000}, {"title":"y"}]')
     summary = import_path(library, path)
     assert (summary.added, summary.skipped) == (1, 1)
     assert "upvotes: 100000000000000000000 is out of range" in summary.skip_reasons[0]
 
 
-def test_lone_surrogate_is_stored_as_replacement_character(library: Library,
-                                                           tmp_path: Path) -> None:
+def test_lone_surrogate_is_stored_as_replacement_character(library: Library, tmp_path: Path) -> None:
     path = write(tmp_path / "p.json", '[{"title":"x \\ud800 y"}]')
     import_path(library, path)
     assert library.get_papers(library.all_pids())[0].title == "x \ufffd y"
     # A surrogate in the text becomes U+FFFD; one in the id makes the id invalid, so that record
     # is skipped and counted (an id is never stored unchecked), and the file's good record stays.
-    snap = write(tmp_path / "s.jsonl", '{"id":"2401.00001","title":"Snap \\udfff"}\n'
-                                       '{"id":"2401.0000\\ud800","title":"Bad id"}\n')
+    snap = write(
+        tmp_path / "s.jsonl",
+        '{"id":"2401.00001","title":"Snap \\udfff"}\n{"id":"2401.0000\\ud800","title":"Bad id"}\n',
+    )
     summary = import_path(library, snap)
     assert summary.added == 1 and summary.skipped == 1
     titles = [p.title for p in library.get_papers(library.all_pids())]
     assert "Snap \ufffd" in titles and "Bad id" not in titles
 
 
-@pytest.mark.parametrize("text", ["[" * 100000 + "]" * 100000, "[" + "9" * 5000 + "]",
-                                  '{"title": ' + "[" * 5000 + "]" * 5000 + "}"])
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100000 + "]" * 100000, "[" + "9" * 5000 + "]", '{"title": ' + "[" * 5000 + "]" * 5000 + "}"],
+)
 def test_hostile_json_is_a_bad_file(library: Library, tmp_path: Path, text: str) -> None:
     before = dump(library.path)
     for name, fmt in (("p.json", "hf-json"), ("p.jsonl", "arxiv-snapshot")):
@@ -106,10 +106,8 @@ def test_hostile_json_is_a_bad_file(library: Library, tmp_path: Path, text: str)
 HF_PAGE = "Daily Papers\nA title\nAn abstract that is longer than the title.\n{meta}\n·\n"
 
 
-@pytest.mark.parametrize("meta", ["Feb 29", "Feb 30", "Jan 1, 0000",
-                                  "• 99999999999999999999 authors"])
-def test_hf_text_impossible_values_skip_the_paper(library: Library, tmp_path: Path,
-                                                  meta: str) -> None:
+@pytest.mark.parametrize("meta", ["Feb 29", "Feb 30", "Jan 1, 0000", "• 99999999999999999999 authors"])
+def test_hf_text_impossible_values_skip_the_paper(library: Library, tmp_path: Path, meta: str) -> None:
     page = HF_PAGE.format(meta=meta) + "Another title\nIts abstract, longer than its title.\n"
     path = write(tmp_path / "page.txt", page)
     ctx_today = TODAY.replace(year=2025)  # 2025 is not a leap year: Feb 29 cannot exist
@@ -161,8 +159,7 @@ def test_device_is_refused(library: Library) -> None:
 def test_non_utf8_file_name_in_folder(tmp_path: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
-    (Path(os.fsdecode(bytes(folder))) / os.fsdecode(b"caf\xe9.txt")).write_bytes(
-        SEEDS[0].read_bytes())
+    (Path(os.fsdecode(bytes(folder))) / os.fsdecode(b"caf\xe9.txt")).write_bytes(SEEDS[0].read_bytes())
     write(folder / "zz-bad.txt", "not a page at all")
     code, out, err = run("import", str(folder))
     assert "caf\ufffd.txt (hf-text): 93 added" in out
@@ -193,10 +190,12 @@ def test_note_that_is_not_utf8_from_the_cli() -> None:
 
 # -- the query language -------------------------------------------------------------------------
 
+
 def test_query_number_overflow_is_a_message() -> None:
     query = parse_query("year:99999999999999999999 rank")
-    assert query.errors == ["column 1: year:99999999999999999999: 99999999999999999999 is too "
-                            "large (at most 1,000,000,000,000)"]
+    assert query.errors == [
+        "column 1: year:99999999999999999999: 99999999999999999999 is too large (at most 1,000,000,000,000)"
+    ]
     assert query.has_words
     assert parse_query("upvotes:>" + "9" * 5000).errors
 
@@ -208,6 +207,7 @@ def test_query_overflow_in_cli_list() -> None:
 
 
 # -- config and themes ----------------------------------------------------------------------------
+
 
 def test_nested_toml_config_is_a_config_error(tmp_path: Path) -> None:
     path = write(tmp_path / "config.toml", "x = " + "[" * 100000 + "]" * 100000 + "\n")
@@ -226,6 +226,7 @@ def test_nested_toml_theme_is_reported(tmp_path: Path) -> None:
 
 
 # -- the store's faults ----------------------------------------------------------------------------
+
 
 def test_disk_full_gives_its_own_message_and_keeps_the_library(library: Library) -> None:
     import_path(library, SEEDS[0], today=TODAY)
@@ -355,19 +356,24 @@ def test_corrupt_library_open_is_corrupt_error(tmp_path: Path) -> None:
 
 # -- long imports commit in chunks and roll back as a unit ------------------------------------------
 
+
 def _content(path: Path) -> list[str]:
     """The library's rows without the bookkeeping a rollback moves: the change counter, the
     removal log and each paper's change number (the search index must see the rollback)."""
     import re
 
-    return [re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
-            for line in dump(path)
-            if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"'))]
+    return [
+        re.sub(r",\d+\);$", ");", line) if line.startswith('INSERT INTO "papers"') else line
+        for line in dump(path)
+        if not line.startswith(('INSERT INTO "meta"', 'INSERT INTO "removed"'))
+    ]
 
 
 def _snapshot_lines(count: int, start: int = 0) -> list[str]:
-    return [json.dumps({"id": f"2401.{n:05d}", "title": f"Chunked paper {n}",
-                        "abstract": "words", "doi": None}) for n in range(start, start + count)]
+    return [
+        json.dumps({"id": f"2401.{n:05d}", "title": f"Chunked paper {n}", "abstract": "words", "doi": None})
+        for n in range(start, start + count)
+    ]
 
 
 def test_failed_long_import_is_rolled_back_as_a_unit(library: Library, tmp_path: Path) -> None:
@@ -375,8 +381,9 @@ def test_failed_long_import_is_rolled_back_as_a_unit(library: Library, tmp_path:
 
     import_path(library, SEEDS[0], today=TODAY)
     # Papers the failing import will update, and a title-only paper it will absorb.
-    library.import_records(iter([PaperRecord(title="Chunked paper 5", upvotes=3)]),
-                           ImportSummary(path="x", format="t"), "t")
+    library.import_records(
+        iter([PaperRecord(title="Chunked paper 5", upvotes=3)]), ImportSummary(path="x", format="t"), "t"
+    )
     import_path(library, write(tmp_path / "old.jsonl", "\n".join(_snapshot_lines(3)) + "\n"))
     pids = library.all_pids()
     library.add_tags(pids[:3], ["mine"])
@@ -412,7 +419,8 @@ def test_import_killed_mid_way_is_rolled_back_on_next_open(tmp_path: Path) -> No
         "def progress(done, total):\n"
         "    if lib.count() > 93 + 2000:\n"  # chunks are committed: now die without cleaning up
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
-        "import_path(lib, Path(sys.argv[2]), on_progress=progress)\n")
+        "import_path(lib, Path(sys.argv[2]), on_progress=progress)\n"
+    )
     done = subprocess.run([sys.executable, "-c", script, str(path), str(big)], timeout=120)
     assert done.returncode == -9
     conn = sqlite3.connect(path)

@@ -53,8 +53,11 @@ def test_highlight_spans_cover_terms_and_prefixes() -> None:
 
 def test_words_phrases_exclusions_or() -> None:
     query = parse_query('graph neural OR gnn "exact phrase" -bad -"no way" ', typing=False)
-    assert [[a.terms for a in c] for c in query.clauses] == \
-        [[("graph",)], [("neural",), ("gnn",)], [("exact", "phrase")]]
+    assert [[a.terms for a in c] for c in query.clauses] == [
+        [("graph",)],
+        [("neural",), ("gnn",)],
+        [("exact", "phrase")],
+    ]
     assert query.clauses[2][0].phrase
     assert [a.terms for a in query.excluded] == [("bad",), ("way",)]
     assert query.errors == []
@@ -66,23 +69,25 @@ def test_last_word_is_a_prefix_while_typing() -> None:
     assert not parse_query("deep reinfor", typing=False).clauses[-1][0].prefix
 
 
-@pytest.mark.parametrize(("text", "name", "low", "high", "negate"), [
-    ("tag:RL", "tag", None, None, False),
-    ("-tag:old", "tag", None, None, True),
-    ("is:bookmarked", "is", None, None, False),
-    ("is:unread", "is", None, None, False),
-    ("has:note", "has", None, None, False),
-    ("year:2024", "year", 19723, 20088, False),
-    ("year:2023..2025", "year", 19358, 20453, False),
-    ("date:>=2025-06-01", "date", 20240, None, False),
-    ("upvotes:>10", "upvotes", 11, None, False),
-    ("authors:<=3", "authors", None, 3, False),
-    ("org:Apple", "org", None, None, False),
-    ("source:hf-text", "source", None, None, False),
-    ("id:2401", "id", None, None, False),
-])
-def test_filters(text: str, name: str, low: float | None, high: float | None,
-                 negate: bool) -> None:
+@pytest.mark.parametrize(
+    ("text", "name", "low", "high", "negate"),
+    [
+        ("tag:RL", "tag", None, None, False),
+        ("-tag:old", "tag", None, None, True),
+        ("is:bookmarked", "is", None, None, False),
+        ("is:unread", "is", None, None, False),
+        ("has:note", "has", None, None, False),
+        ("year:2024", "year", 19723, 20088, False),
+        ("year:2023..2025", "year", 19358, 20453, False),
+        ("date:>=2025-06-01", "date", 20240, None, False),
+        ("upvotes:>10", "upvotes", 11, None, False),
+        ("authors:<=3", "authors", None, 3, False),
+        ("org:Apple", "org", None, None, False),
+        ("source:hf-text", "source", None, None, False),
+        ("id:2401", "id", None, None, False),
+    ],
+)
+def test_filters(text: str, name: str, low: float | None, high: float | None, negate: bool) -> None:
     query = parse_query(text)
     assert query.errors == [] and not query.has_words
     flt = query.filters[0]
@@ -90,23 +95,25 @@ def test_filters(text: str, name: str, low: float | None, high: float | None,
 
 
 def test_sort() -> None:
-    assert (parse_query("x sort:upvotes").sort, parse_query("x sort:upvotes").reverse) == \
-        ("upvotes", False)
+    assert (parse_query("x sort:upvotes").sort, parse_query("x sort:upvotes").reverse) == ("upvotes", False)
     assert parse_query("sort:-date").reverse
 
 
-@pytest.mark.parametrize(("text", "message", "words"), [
-    ('diffusion "unclosed phrase', "unclosed quote at column 11", 3),
-    ("year:abc diffusion", "column 1: year:abc is not a valid year", 1),
-    ("is:starred x", "unknown value 'starred' for is:", 1),
-    ("has:pdf x", "unknown value 'pdf' for has:", 1),
-    ("upvotes:lots x", "upvotes:lots is not a valid upvotes", 1),
-    ("date:yesterday x", "date:yesterday is not a valid date", 1),
-    ("sort:best x", "unknown sort key 'best'", 1),
-    ("tga:rl x", "unknown filter tga: (did you mean tag:?)", 3),
-    ("OR x", "OR needs a word on each side", 1),
-    ("tag: x", "tag: needs a value", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "words"),
+    [
+        ('diffusion "unclosed phrase', "unclosed quote at column 11", 3),
+        ("year:abc diffusion", "column 1: year:abc is not a valid year", 1),
+        ("is:starred x", "unknown value 'starred' for is:", 1),
+        ("has:pdf x", "unknown value 'pdf' for has:", 1),
+        ("upvotes:lots x", "upvotes:lots is not a valid upvotes", 1),
+        ("date:yesterday x", "date:yesterday is not a valid date", 1),
+        ("sort:best x", "unknown sort key 'best'", 1),
+        ("tga:rl x", "unknown filter tga: (did you mean tag:?)", 3),
+        ("OR x", "OR needs a word on each side", 1),
+        ("tag: x", "tag: needs a value", 1),
+    ],
+)
 def test_malformed_queries_never_raise(text: str, message: str, words: int) -> None:
     query = parse_query(text)
     assert any(message in e for e in query.errors), query.errors
@@ -122,21 +129,40 @@ def add(library: Library, *records: PaperRecord) -> None:
 
 @pytest.fixture
 def small(library: Library) -> Library:
-    add(library,
-        PaperRecord(title="Graph neural networks for molecules", arxiv_id="2401.00001",
-                    abstract="We study message passing on chemical graphs.", upvotes=5,
-                    published=date(2024, 1, 5), author_count=3, org_name="Example Lab",
-                    org_handle="examplelab"),
-        PaperRecord(title="Language models are few-shot learners", arxiv_id="2005.14165",
-                    abstract="Scaling language models improves few-shot performance, "
-                             "including on graph reasoning.",
-                    upvotes=50, published=date(2020, 5, 28), author_count=31),
-        PaperRecord(title="A survey of diffusion models", abstract="Diffusion models generate "
-                    "images by denoising; we review graph diffusion too.",
-                    published=date(2025, 7, 1), upvotes=12, author_count=60),
-        PaperRecord(title="Reinforcement learning from human feedback",
-                    abstract="Policies trained with reward models from preferences.",
-                    published=date(2023, 3, 3), upvotes=2))
+    add(
+        library,
+        PaperRecord(
+            title="Graph neural networks for molecules",
+            arxiv_id="2401.00001",
+            abstract="We study message passing on chemical graphs.",
+            upvotes=5,
+            published=date(2024, 1, 5),
+            author_count=3,
+            org_name="Example Lab",
+            org_handle="examplelab",
+        ),
+        PaperRecord(
+            title="Language models are few-shot learners",
+            arxiv_id="2005.14165",
+            abstract="Scaling language models improves few-shot performance, including on graph reasoning.",
+            upvotes=50,
+            published=date(2020, 5, 28),
+            author_count=31,
+        ),
+        PaperRecord(
+            title="A survey of diffusion models",
+            abstract="Diffusion models generate images by denoising; we review graph diffusion too.",
+            published=date(2025, 7, 1),
+            upvotes=12,
+            author_count=60,
+        ),
+        PaperRecord(
+            title="Reinforcement learning from human feedback",
+            abstract="Policies trained with reward models from preferences.",
+            published=date(2023, 3, 3),
+            upvotes=2,
+        ),
+    )
     return library
 
 
@@ -153,10 +179,10 @@ def test_title_match_beats_abstract_match(small: Library) -> None:
 
 def test_prefix_and_phrase(small: Library) -> None:
     index = SearchIndex.build(small)
-    assert titles(small, index.search("reinfor").pids) == \
-        ["Reinforcement learning from human feedback"]
-    assert titles(small, index.search('"few-shot performance"').pids) == \
-        ["Language models are few-shot learners"]
+    assert titles(small, index.search("reinfor").pids) == ["Reinforcement learning from human feedback"]
+    assert titles(small, index.search('"few-shot performance"').pids) == [
+        "Language models are few-shot learners"
+    ]
     assert index.search('"performance few-shot"').pids == []
 
 
@@ -165,8 +191,9 @@ def test_exclusions_and_or(small: Library) -> None:
     assert "A survey of diffusion models" not in titles(small, index.search("graph -diffusion").pids)
     found = titles(small, index.search("molecules OR denoising").pids)
     assert sorted(found) == ["A survey of diffusion models", "Graph neural networks for molecules"]
-    assert "Language models are few-shot learners" not in \
-        titles(small, index.search('models -"language models"').pids)
+    assert "Language models are few-shot learners" not in titles(
+        small, index.search('models -"language models"').pids
+    )
 
 
 def test_filters_and_sorts(small: Library) -> None:
@@ -180,11 +207,9 @@ def test_filters_and_sorts(small: Library) -> None:
     assert len(index.search("date:>=2023-01-01 date:<2025-01-01").pids) == 2
     by_date = titles(small, index.search("").pids)
     assert by_date[0] == "A survey of diffusion models"
-    assert titles(small, index.search("sort:upvotes").pids)[0] == \
-        "Language models are few-shot learners"
+    assert titles(small, index.search("sort:upvotes").pids)[0] == "Language models are few-shot learners"
     assert titles(small, index.search("sort:title").pids)[0] == "A survey of diffusion models"
-    assert titles(small, index.search("sort:-date").pids)[0] == \
-        "Language models are few-shot learners"
+    assert titles(small, index.search("sort:-date").pids)[0] == "Language models are few-shot learners"
     assert titles(small, index.search("graph sort:date").pids)[0] == "A survey of diffusion models"
 
 
@@ -233,14 +258,22 @@ def test_bad_query_still_searches(small: Library) -> None:
 
 
 def test_postings_bm25_equals_rank_bm25() -> None:
-    corpus = [index_terms(t) for t in (
-        "graph neural networks graph", "language models few shot", "graph diffusion models",
-        "reinforcement learning", "models of models")]
+    corpus = [
+        index_terms(t)
+        for t in (
+            "graph neural networks graph",
+            "language models few shot",
+            "graph diffusion models",
+            "reinforcement learning",
+            "models of models",
+        )
+    ]
     ours, reference = PostingsBM25(corpus), BM25Okapi(corpus)
     for query in (["graph"], ["model", "graph"], ["reinforcement", "missing"]):
         assert ours.get_scores(query).tolist() == pytest.approx(list(reference.get_scores(query)))
-        assert ours.get_batch_scores(query, [4, 0]).tolist() == \
-            pytest.approx(reference.get_batch_scores(query, [4, 0]))
+        assert ours.get_batch_scores(query, [4, 0]).tolist() == pytest.approx(
+            reference.get_batch_scores(query, [4, 0])
+        )
 
 
 def test_similar_papers_on_seeds(seeded: Library) -> None:
@@ -252,8 +285,17 @@ def test_similar_papers_on_seeds(seeded: Library) -> None:
     assert found[0].score >= found[-1].score
 
 
-@pytest.mark.parametrize("text", ["model", "language model", "graph neural network training",
-                                  "lan", "diffusion image sort:-relevance", "re"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model",
+        "language model",
+        "graph neural network training",
+        "lan",
+        "diffusion image sort:-relevance",
+        "re",
+    ],
+)
 def test_relevance_order_is_score_then_newest_then_paper_id(seeded: Library, text: str) -> None:
     """One stable sort over the newest-first order gives the three-key order: best score first,
     newest first among equal scores, then by paper id; papers holding every word first."""
@@ -273,8 +315,18 @@ def test_relevance_order_is_score_then_newest_then_paper_id(seeded: Library, tex
     assert [result.pids[i] for i in order.tolist()] == result.pids
 
 
-@pytest.mark.parametrize("text", ["model", "language model", "graph neural network training",
-                                  "lan", "re", "diffusion image sort:-relevance", "year:2024"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model",
+        "language model",
+        "graph neural network training",
+        "lan",
+        "re",
+        "diffusion image sort:-relevance",
+        "year:2024",
+    ],
+)
 def test_a_limited_search_is_the_start_of_the_full_one(seeded: Library, text: str) -> None:
     """With a limit only the best are sorted: the same papers, scores, order and counts as the
     start of the unlimited search."""
@@ -287,8 +339,7 @@ def test_a_limited_search_is_the_start_of_the_full_one(seeded: Library, text: st
         assert (cut.total, cut.exact) == (len(full.pids), min(full.exact, limit))
 
 
-def test_similar_papers_score_and_order_as_a_full_sort_over_every_candidate(
-        seeded: Library) -> None:
+def test_similar_papers_score_and_order_as_a_full_sort_over_every_candidate(seeded: Library) -> None:
     """Similar papers score over postings and sort only the best: the same scores, bit for bit,
     and the same order (ties by slot) as scoring every candidate and sorting them all."""
     import numpy as np
@@ -305,8 +356,7 @@ def test_similar_papers_score_and_order_as_a_full_sort_over_every_candidate(
             continue
         full = index.bm25.get_batch_scores(terms, candidates)
         assert index.bm25.scores_over_postings(terms)[candidates].tolist() == full.tolist()
-        expected = [index.pids[int(candidates[i])]
-                    for i in np.argsort(-full, kind="stable")[:5].tolist()]
+        expected = [index.pids[int(candidates[i])] for i in np.argsort(-full, kind="stable")[:5].tolist()]
         assert [n.pid for n in similar_papers(index, pid)] == expected
 
 

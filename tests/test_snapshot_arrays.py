@@ -12,40 +12,63 @@ from quire.importers import detect_format, import_path
 from quire.store import Library
 
 RECORDS = [
-    {"id": "0704.0001", "submitter": "Pavel Nadolsky",
-     "authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan",
-     "title": "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC"
-              " energies",
-     "comments": "37 pages, 15 figures", "journal-ref": "Phys.Rev.D76:013009,2007",
-     "doi": "10.1103/PhysRevD.76.013009", "report-no": "ANL-HEP-PR-07-12",
-     "categories": "hep-ph", "license": None,
-     "abstract": "  A fully differential calculation in perturbative quantum chromodynamics is\n"
-                 "presented for the production of massive photon pairs.\n",
-     "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
-                  {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"}],
-     "update_date": "2008-11-13",
-     "authors_parsed": [["Bal\\'azs", "C.", ""], ["Berger", "E. L.", ""],
-                        ["Nadolsky", "P. M.", ""], ["Yuan", "C. -P.", ""]]},
-    {"id": "math/0601001", "submitter": "A. Person", "authors": "J\\'anos Koll\\'ar",
-     "title": "Koll\\'ar's injectivity and Gr\\\"obner bases", "comments": None,
-     "journal-ref": None, "doi": None, "report-no": None, "categories": "math.AG math.AC",
-     "license": None, "abstract": "  We prove it for $n \\geq 3$.\n",
-     "versions": [{"version": "v1", "created": "Sun, 1 Jan 2006 00:00:01 GMT"}],
-     "update_date": "2006-01-02", "authors_parsed": [["Koll\\'ar", "J\\'anos", ""]]},
+    {
+        "id": "0704.0001",
+        "submitter": "Pavel Nadolsky",
+        "authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan",
+        "title": "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies",
+        "comments": "37 pages, 15 figures",
+        "journal-ref": "Phys.Rev.D76:013009,2007",
+        "doi": "10.1103/PhysRevD.76.013009",
+        "report-no": "ANL-HEP-PR-07-12",
+        "categories": "hep-ph",
+        "license": None,
+        "abstract": "  A fully differential calculation in perturbative quantum chromodynamics is\n"
+        "presented for the production of massive photon pairs.\n",
+        "versions": [
+            {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+            {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+        ],
+        "update_date": "2008-11-13",
+        "authors_parsed": [
+            ["Bal\\'azs", "C.", ""],
+            ["Berger", "E. L.", ""],
+            ["Nadolsky", "P. M.", ""],
+            ["Yuan", "C. -P.", ""],
+        ],
+    },
+    {
+        "id": "math/0601001",
+        "submitter": "A. Person",
+        "authors": "J\\'anos Koll\\'ar",
+        "title": "Koll\\'ar's injectivity and Gr\\\"obner bases",
+        "comments": None,
+        "journal-ref": None,
+        "doi": None,
+        "report-no": None,
+        "categories": "math.AG math.AC",
+        "license": None,
+        "abstract": "  We prove it for $n \\geq 3$.\n",
+        "versions": [{"version": "v1", "created": "Sun, 1 Jan 2006 00:00:01 GMT"}],
+        "update_date": "2006-01-02",
+        "authors_parsed": [["Koll\\'ar", "J\\'anos", ""]],
+    },
 ]
 
 
 @pytest.mark.parametrize("indent", [None, 2, 4])
-def test_snapshot_array_is_detected_and_read_in_full(library: Library, tmp_path: Path,
-                                                     indent: int | None) -> None:
+def test_snapshot_array_is_detected_and_read_in_full(
+    library: Library, tmp_path: Path, indent: int | None
+) -> None:
     path = tmp_path / "slice.json"
     path.write_text(json.dumps(RECORDS, indent=indent), encoding="utf-8")
     assert detect_format(path, path.read_text(encoding="utf-8")[:8192]) == "arxiv-snapshot"
     summary = import_path(library, path)
     assert (summary.format, summary.added, summary.skipped) == ("arxiv-snapshot", 2, 0)
     first = library.get_paper(library.resolve("0704.0001"))
-    assert first.title == ("Calculation of prompt diphoton production cross sections at "
-                           "Tevatron and LHC energies")
+    assert first.title == (
+        "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    )
     assert first.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
     assert first.author_count == 4
     assert first.abstract is not None and first.abstract.startswith("A fully differential")
@@ -73,8 +96,7 @@ def test_one_pretty_printed_snapshot_object(library: Library, tmp_path: Path) ->
     assert library.get_paper(library.resolve("math/0601001")).authors == ["János Kollár"]
 
 
-def test_snapshot_records_forced_through_hf_json_are_not_hollow(library: Library,
-                                                                 tmp_path: Path) -> None:
+def test_snapshot_records_forced_through_hf_json_are_not_hollow(library: Library, tmp_path: Path) -> None:
     path = tmp_path / "slice.json"
     path.write_text(json.dumps(RECORDS), encoding="utf-8")
     import_path(library, path, fmt="hf-json")
@@ -92,8 +114,7 @@ def test_snapshot_array_skips_bad_items_by_number(library: Library, tmp_path: Pa
 
 def test_hf_arrays_are_still_hf(tmp_path: Path) -> None:
     path = tmp_path / "daily.json"
-    text = json.dumps([{"paper": {"id": "2601.01234", "title": "T", "summary": "S"},
-                        "title": "T"}], indent=2)
+    text = json.dumps([{"paper": {"id": "2601.01234", "title": "T", "summary": "S"}, "title": "T"}], indent=2)
     assert detect_format(path, text) == "hf-json"
 
 

@@ -43,33 +43,29 @@ def prepare(*keys: str, annotate: bool = False) -> Callable[[Pilot[Any]], Awaita
 
 
 def test_main_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare("j", "j", annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=SIZE, run_before=prepare("j", "j", annotate=True))
 
 
 def test_detail_with_note_tags_and_similar(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare(annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=SIZE, run_before=prepare(annotate=True))
 
 
 def test_search_with_highlights(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare("slash", *"learning rate sched"))
+    assert snap_compare(
+        app_on(tmp_path), terminal_size=SIZE, run_before=prepare("slash", *"learning rate sched")
+    )
 
 
 def test_search_error_message(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare("slash", *"rank year:20x"))
+    assert snap_compare(app_on(tmp_path), terminal_size=SIZE, run_before=prepare("slash", *"rank year:20x"))
 
 
 def test_tag_editor(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare("t", *"to-r", annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=SIZE, run_before=prepare("t", *"to-r", annotate=True))
 
 
 def test_help(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=SIZE,
-                        run_before=prepare("question_mark"))
+    assert snap_compare(app_on(tmp_path), terminal_size=SIZE, run_before=prepare("question_mark"))
 
 
 def test_welcome_view(snap_compare: SnapCompare, tmp_path: Path) -> None:
@@ -77,38 +73,41 @@ def test_welcome_view(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
 
 def test_narrow_layout_list_and_detail(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path, mark_read_on_open=False), terminal_size=(80, 30),
-                        run_before=prepare("j", "enter"))
+    assert snap_compare(
+        app_on(tmp_path, mark_read_on_open=False), terminal_size=(80, 30), run_before=prepare("j", "enter")
+    )
 
 
 def test_wide_layout_with_sidebar(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=(160, 36),
-                        run_before=prepare(annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=(160, 36), run_before=prepare(annotate=True))
 
 
 def test_light_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path, theme="quire-light"), terminal_size=SIZE,
-                        run_before=prepare("slash", *"diffusion", "enter", annotate=True))
+    assert snap_compare(
+        app_on(tmp_path, theme="quire-light"),
+        terminal_size=SIZE,
+        run_before=prepare("slash", *"diffusion", "enter", annotate=True),
+    )
 
 
 def test_high_contrast_theme(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path, theme="quire-high-contrast"), terminal_size=SIZE,
-                        run_before=prepare())
+    assert snap_compare(
+        app_on(tmp_path, theme="quire-high-contrast"), terminal_size=SIZE, run_before=prepare()
+    )
 
 
 def test_main_screen_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=(80, 24),
-                        run_before=prepare("j", annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=(80, 24), run_before=prepare("j", annotate=True))
 
 
 def test_main_screen_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20),
-                        run_before=prepare("j", annotate=True))
+    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20), run_before=prepare("j", annotate=True))
 
 
 def test_tag_editor_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path), terminal_size=(60, 20),
-                        run_before=prepare("t", *"to-r", annotate=True))
+    assert snap_compare(
+        app_on(tmp_path), terminal_size=(60, 20), run_before=prepare("t", *"to-r", annotate=True)
+    )
 
 
 def test_export_dialog_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> None:
@@ -122,5 +121,8 @@ def test_export_dialog_at_60x20(snap_compare: SnapCompare, tmp_path: Path) -> No
 
 
 def test_narrow_detail_scrolled_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    assert snap_compare(app_on(tmp_path, mark_read_on_open=False), terminal_size=(80, 24),
-                        run_before=prepare("enter", "pagedown"))
+    assert snap_compare(
+        app_on(tmp_path, mark_read_on_open=False),
+        terminal_size=(80, 24),
+        run_before=prepare("enter", "pagedown"),
+    )

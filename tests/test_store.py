@@ -45,8 +45,9 @@ def test_arxiv_id_joins_title_only_paper_keeping_annotations(library: Library) -
     library.set_bookmarked([pid], True)
     library.add_tags([pid], ["to-read"])
     library.set_note(pid, "remember this")
-    summary = put(library, PaperRecord(title="A paper", arxiv_id="2401.00001",
-                                       authors=["Ada"], abstract=None))
+    summary = put(
+        library, PaperRecord(title="A paper", arxiv_id="2401.00001", authors=["Ada"], abstract=None)
+    )
     assert (summary.added, summary.updated) == (0, 1)
     paper = library.get_paper(library.resolve("2401.00001"))
     assert paper.pid == pid
@@ -64,8 +65,11 @@ def test_newer_values_update_older(library: Library) -> None:
 
 
 def test_same_title_different_arxiv_ids_stay_apart(library: Library) -> None:
-    put(library, PaperRecord(title="Same", arxiv_id="2401.00003"),
-        PaperRecord(title="Same", arxiv_id="2401.00004"))
+    put(
+        library,
+        PaperRecord(title="Same", arxiv_id="2401.00003"),
+        PaperRecord(title="Same", arxiv_id="2401.00004"),
+    )
     assert library.count() == 2
 
 
@@ -89,14 +93,17 @@ def test_annotations_survive_reimport(seeded: Library) -> None:
 
 
 def test_sources_are_recorded(seeded: Library) -> None:
-    rows = sqlite3.connect(seeded.path).execute(
-        "SELECT count(DISTINCT origin) FROM paper_sources").fetchone()
+    rows = sqlite3.connect(seeded.path).execute("SELECT count(DISTINCT origin) FROM paper_sources").fetchone()
     assert rows[0] == 5
 
 
 def test_resolve_ids_and_prefixes(library: Library) -> None:
-    put(library, PaperRecord(title="One", arxiv_id="2401.10001"),
-        PaperRecord(title="Two", arxiv_id="2401.10002"), PaperRecord(title="Three"))
+    put(
+        library,
+        PaperRecord(title="One", arxiv_id="2401.10001"),
+        PaperRecord(title="Two", arxiv_id="2401.10002"),
+        PaperRecord(title="Three"),
+    )
     assert library.resolve("2401.10001v2") == library.resolve("2401.10001")
     assert library.resolve("arXiv:2401.10002") == library.resolve("2401.10002")
     short = library.get_papers(library.all_pids())[-1].short_id
@@ -149,8 +156,10 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, str(path), target=1)
-    conn.execute("INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
-                 "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')")
+    conn.execute(
+        "INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
+        "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')"
+    )
     conn.execute("INSERT INTO tags(pid, tag, added) VALUES (1, 'kept', '2024-01-01')")
     conn.close()
     library = Library(path)
@@ -206,9 +215,15 @@ def test_two_processes_writing(tmp_path: Path) -> None:
     go = tmp_path / "go"
     first = Library(path)
     put(first, *(PaperRecord(title=f"Paper {i}") for i in range(100)))
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(go)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for tag in ("a", "b")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), tag, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("a", "b")
+    ]
     for writer in writers:  # both have the library open before either writes
         assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
     go.touch()
@@ -270,10 +285,9 @@ def _merge_state(library: Library) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(library.path)
     try:
         papers = conn.execute(
-            "SELECT pid, arxiv_id, short_id, title, doi, authors, published, upvotes FROM papers "
-            "ORDER BY pid").fetchall()
-        sources = conn.execute("SELECT pid, source, origin FROM paper_sources ORDER BY 1, 2, 3"
-                               ).fetchall()
+            "SELECT pid, arxiv_id, short_id, title, doi, authors, published, upvotes FROM papers ORDER BY pid"
+        ).fetchall()
+        sources = conn.execute("SELECT pid, source, origin FROM paper_sources ORDER BY 1, 2, 3").fetchall()
         notes = conn.execute("SELECT pid, note FROM annotations ORDER BY pid").fetchall()
         return [*papers, *sources, *notes]
     finally:
@@ -324,8 +338,7 @@ def test_one_batch_merges_as_record_by_record(tmp_path: Path) -> None:
     assert absorbed.annotation.note == "note on Only a title"
 
 
-def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_order_does_not_depend_on_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime, timedelta
 
     from quire.search import SearchIndex
@@ -337,8 +350,7 @@ def test_list_order_does_not_depend_on_the_clock(tmp_path: Path,
     ticks = iter(range(10**6))
     start = datetime(2020, 1, 1, tzinfo=UTC)
     # As if every write happened a second after the one before (imports with pauses between).
-    monkeypatch.setattr(merging_module, "_now",
-                        lambda: (start + timedelta(seconds=next(ticks))).isoformat())
+    monkeypatch.setattr(merging_module, "_now", lambda: (start + timedelta(seconds=next(ticks))).isoformat())
     paused = Library(tmp_path / "paused.sqlite3")
     for seed in SEEDS:
         import_path(paused, seed, today=TODAY)
@@ -354,8 +366,11 @@ def test_absorbed_copy_keeps_both_annotations(library: Library) -> None:
     keep = library.all_pids()[0]
     # A title-only copy of it, as an older quire (identity by title alone) could leave behind.
     conn = sqlite3.connect(library.path)
-    conn.execute("INSERT INTO papers(title_key, short_id, title, added, rev) "
-                  "SELECT title_key, 'tcopy01', title, added, rev FROM papers WHERE pid=?", (keep,))
+    conn.execute(
+        "INSERT INTO papers(title_key, short_id, title, added, rev) "
+        "SELECT title_key, 'tcopy01', title, added, rev FROM papers WHERE pid=?",
+        (keep,),
+    )
     conn.commit()
     conn.close()
     copy = max(library.all_pids())
@@ -373,15 +388,16 @@ def test_absorbed_copy_keeps_both_annotations(library: Library) -> None:
     assert copy in library.removed_since(0)
 
 
-def test_failed_migration_leaves_the_file_as_it_was(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from quire.store import schema
 
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, str(path), target=1)
-    conn.execute("INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
-                 "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')")
+    conn.execute(
+        "INSERT INTO papers(arxiv_id, title_key, short_id, title, added) "
+        "VALUES ('2401.1', 'old paper', 'tabc', 'Old Paper', '2024-01-01T00:00:00')"
+    )
     conn.close()
     before = dump(path)
 
@@ -390,8 +406,7 @@ def test_failed_migration_leaves_the_file_as_it_was(tmp_path: Path,
         raise sqlite3.OperationalError("disk I/O error")  # …then the disk failed
 
     # Version 2 runs, version 3 fails: both are rolled back together.
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:2], broken,
-                                               *schema.MIGRATIONS[3:]])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:2], broken, *schema.MIGRATIONS[3:]])
     with pytest.raises(StoreError, match="old.sqlite3"):
         Library(path)
     assert dump(path) == before

@@ -64,16 +64,14 @@ def clock() -> FakeClock:
 
 
 def fetcher(clock: FakeClock, timeout: float = 20.0) -> Fetcher:
-    return Fetcher(FetchPolicy(timeout=timeout, min_interval={ARXIV_LANE: ARXIV_INTERVAL}),
-                   clock=clock)
+    return Fetcher(FetchPolicy(timeout=timeout, min_interval={ARXIV_LANE: ARXIV_INTERVAL}), clock=clock)
 
 
 def serve_days(server: HTTPServer, days: dict[date, int]) -> None:
     for day, count in days.items():
-        server.expect_request("/api/daily_papers", query_string={"date": day.isoformat(),
-                                                                 "limit": "100"}
-                              ).respond_with_data(hf_day(day, count),
-                                                  content_type="application/json")
+        server.expect_request(
+            "/api/daily_papers", query_string={"date": day.isoformat(), "limit": "100"}
+        ).respond_with_data(hf_day(day, count), content_type="application/json")
 
 
 def queries(server: HTTPServer) -> list[str]:
@@ -87,8 +85,10 @@ def sync(library: Library, config: Config, clock: FakeClock, **kwargs: object) -
 
 # -- Daily Papers -----------------------------------------------------------------------------
 
-def test_first_sync_backfills_days_and_sets_the_cursor(server: HTTPServer, library: Library,
-                                                       clock: FakeClock) -> None:
+
+def test_first_sync_backfills_days_and_sets_the_cursor(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     days = {TODAY - timedelta(days=2): 3, TODAY - timedelta(days=1): 4, TODAY: 2}
     serve_days(server, days)
     result = sync(library, config_for(server, backfill_days=3), clock)
@@ -104,19 +104,23 @@ def test_first_sync_backfills_days_and_sets_the_cursor(server: HTTPServer, libra
 
 
 def test_second_sync_starts_at_the_cursor_and_sends_validators(
-        server: HTTPServer, library: Library, clock: FakeClock) -> None:
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     served = {"etag": 0}
 
     def today_page(request: Request) -> Response:
         if request.headers.get("If-None-Match") == '"v1"':
             served["etag"] += 1
             return Response(status=304)
-        return Response(hf_day(TODAY, 2), content_type="application/json",
-                        headers={"ETag": '"v1"', "Last-Modified": "Thu, 15 Jan 2026 08:00:00 GMT"})
+        return Response(
+            hf_day(TODAY, 2),
+            content_type="application/json",
+            headers={"ETag": '"v1"', "Last-Modified": "Thu, 15 Jan 2026 08:00:00 GMT"},
+        )
 
-    server.expect_request("/api/daily_papers", query_string={"date": TODAY.isoformat(),
-                                                             "limit": "100"}
-                          ).respond_with_handler(today_page)
+    server.expect_request(
+        "/api/daily_papers", query_string={"date": TODAY.isoformat(), "limit": "100"}
+    ).respond_with_handler(today_page)
     config = config_for(server, backfill_days=1)
     first = sync(library, config, clock).feeds[0]  # type: ignore[attr-defined]
     assert first.added == 2
@@ -126,12 +130,14 @@ def test_second_sync_starts_at_the_cursor_and_sends_validators(
     last = server.log[-1][0]
     assert last.headers["If-Modified-Since"] == "Thu, 15 Jan 2026 08:00:00 GMT"
     # Only the rev counter and the (unchanged) cursor were written.
-    assert [line for line in dump(library.path) if "'rev'" not in line] == \
-        [line for line in before if "'rev'" not in line]
+    assert [line for line in dump(library.path) if "'rev'" not in line] == [
+        line for line in before if "'rev'" not in line
+    ]
 
 
-def test_cursor_advance_fetches_only_the_days_since(server: HTTPServer, library: Library,
-                                                    clock: FakeClock) -> None:
+def test_cursor_advance_fetches_only_the_days_since(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     serve_days(server, {TODAY - timedelta(days=1): 2, TODAY: 2})
     config = config_for(server, backfill_days=2)
     sync(library, config, clock)
@@ -141,7 +147,10 @@ def test_cursor_advance_fetches_only_the_days_since(server: HTTPServer, library:
     report = sync(library, config, clock).feeds[0]  # type: ignore[attr-defined]
     # From the cursor day (it may have grown since) to today, nothing older.
     assert [q.split("&")[0] for q in queries(server)] == [
-        "date=2026-01-15", "date=2026-01-16", "date=2026-01-17"]
+        "date=2026-01-15",
+        "date=2026-01-16",
+        "date=2026-01-17",
+    ]
     assert (report.added, report.unchanged) == (4, 2)
     assert read_cursor(library, HF) == TODAY + timedelta(days=2)
 
@@ -149,46 +158,60 @@ def test_cursor_advance_fetches_only_the_days_since(server: HTTPServer, library:
 def test_backfill_plan_uses_months_and_weeks() -> None:
     periods = hf_periods(date(2025, 11, 1), TODAY)
     assert [(p.param, p.value) for p in periods] == [
-        ("month", "2025-11"), ("month", "2025-12"), ("date", "2026-01-01"),
-        ("date", "2026-01-02"), ("date", "2026-01-03"), ("date", "2026-01-04"),
-        ("week", "2026-W02"), ("date", "2026-01-12"), ("date", "2026-01-13"),
-        ("date", "2026-01-14"), ("date", "2026-01-15")]
+        ("month", "2025-11"),
+        ("month", "2025-12"),
+        ("date", "2026-01-01"),
+        ("date", "2026-01-02"),
+        ("date", "2026-01-03"),
+        ("date", "2026-01-04"),
+        ("week", "2026-W02"),
+        ("date", "2026-01-12"),
+        ("date", "2026-01-13"),
+        ("date", "2026-01-14"),
+        ("date", "2026-01-15"),
+    ]
     # The current week and month are never asked for whole: they are not over yet.
     assert hf_periods(date(2026, 1, 12), TODAY)[0].param == "date"
 
 
-def test_week_backfill_pages_through_full_pages(server: HTTPServer, library: Library,
-                                                clock: FakeClock) -> None:
-    week = [hf_item(f"2601.{10000 + n}", f"Week paper number {n}", date(2026, 1, 6))
-            for n in range(130)]
-    server.expect_request("/api/daily_papers", query_string={"week": "2026-W02", "limit": "100"}
-                          ).respond_with_json(week[:100])
-    server.expect_request("/api/daily_papers",
-                          query_string={"week": "2026-W02", "limit": "100", "p": "1"}
-                          ).respond_with_json(week[100:])
+def test_week_backfill_pages_through_full_pages(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
+    week = [hf_item(f"2601.{10000 + n}", f"Week paper number {n}", date(2026, 1, 6)) for n in range(130)]
+    server.expect_request(
+        "/api/daily_papers", query_string={"week": "2026-W02", "limit": "100"}
+    ).respond_with_json(week[:100])
+    server.expect_request(
+        "/api/daily_papers", query_string={"week": "2026-W02", "limit": "100", "p": "1"}
+    ).respond_with_json(week[100:])
     serve_days(server, {TODAY - timedelta(days=n): 0 for n in range(4)})
-    report = sync(library, config_for(server), clock, since=date(2026, 1, 5)
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server), clock, since=date(2026, 1, 5)).feeds[0]  # type: ignore[attr-defined]
     assert report.error is None and report.added == 130 and report.pages == 6
 
 
 # -- arXiv ------------------------------------------------------------------------------------
 
+
 def serve_arxiv(server: HTTPServer, pages: list[list[str]], query: str = "cat:cs.CL") -> None:
     for number, entries in enumerate(pages):
-        server.expect_request("/api/query", query_string={
-            "search_query": query, "sortBy": "submittedDate", "sortOrder": "descending",
-            "start": str(number * 100), "max_results": "100"}
-        ).respond_with_data(atom_feed(entries, start=number * 100),
-                            content_type="application/atom+xml")
+        server.expect_request(
+            "/api/query",
+            query_string={
+                "search_query": query,
+                "sortBy": "submittedDate",
+                "sortOrder": "descending",
+                "start": str(number * 100),
+                "max_results": "100",
+            },
+        ).respond_with_data(atom_feed(entries, start=number * 100), content_type="application/atom+xml")
 
 
-def test_arxiv_pages_until_older_than_the_backfill(server: HTTPServer, library: Library,
-                                                  clock: FakeClock) -> None:
+def test_arxiv_pages_until_older_than_the_backfill(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     older = arxiv_days(TODAY - timedelta(days=2), 60, 2)  # Jan 13 (kept), Jan 12 (too old)
     serve_arxiv(server, [arxiv_days(TODAY, 50, 2), older[:100]])
-    report = sync(library, config_for(server, [ARXIV], backfill_days=3), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, [ARXIV], backfill_days=3), clock).feeds[0]  # type: ignore[attr-defined]
     assert (report.error, report.pages, report.added) == (None, 2, 160)
     assert clock.sleeps == [3.0]  # arXiv's rule between the two requests, not slept for real
     assert read_cursor(library, ARXIV) == TODAY
@@ -199,30 +222,44 @@ def test_arxiv_pages_until_older_than_the_backfill(server: HTTPServer, library: 
     # The next day: only what is newer than the cursor day, which is re-read and unchanged.
     clock._today = TODAY + timedelta(days=1)
     server.clear()
-    serve_arxiv(server, [arxiv_days(TODAY + timedelta(days=1), 10, 1) + arxiv_days(TODAY, 50, 1)
-                         + arxiv_days(TODAY - timedelta(days=1), 1, 1)])
-    again = sync(library, config_for(server, [ARXIV], backfill_days=3), clock
-                 ).feeds[0]  # type: ignore[attr-defined]
+    serve_arxiv(
+        server,
+        [
+            arxiv_days(TODAY + timedelta(days=1), 10, 1)
+            + arxiv_days(TODAY, 50, 1)
+            + arxiv_days(TODAY - timedelta(days=1), 1, 1)
+        ],
+    )
+    again = sync(library, config_for(server, [ARXIV], backfill_days=3), clock).feeds[0]  # type: ignore[attr-defined]
     assert (again.added, again.unchanged, again.pages) == (10, 50, 1)
     assert read_cursor(library, ARXIV) == TODAY + timedelta(days=1)
 
 
-def test_arxiv_page_cap_stops_and_says_so(server: HTTPServer, library: Library,
-                                          clock: FakeClock) -> None:
-    serve_arxiv(server, [arxiv_days(TODAY, 100, 1), arxiv_days(TODAY - timedelta(days=1), 100, 1),
-                         arxiv_days(TODAY - timedelta(days=2), 100, 1)])
-    report = sync(library, config_for(server, [ARXIV], backfill_days=5, max_pages=2), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+def test_arxiv_page_cap_stops_and_says_so(server: HTTPServer, library: Library, clock: FakeClock) -> None:
+    serve_arxiv(
+        server,
+        [
+            arxiv_days(TODAY, 100, 1),
+            arxiv_days(TODAY - timedelta(days=1), 100, 1),
+            arxiv_days(TODAY - timedelta(days=2), 100, 1),
+        ],
+    )
+    report = sync(library, config_for(server, [ARXIV], backfill_days=5, max_pages=2), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.pages == 2 and report.added == 200
     assert report.warning and "page cap" in report.warning
     assert len(server.log) == 2
 
 
-def test_arxiv_error_entry_is_refused_with_the_url(server: HTTPServer, library: Library,
-                                                   clock: FakeClock) -> None:
-    error = atom_feed(["""  <entry><id>http://arxiv.org/api/errors#incorrect_id</id>
+def test_arxiv_error_entry_is_refused_with_the_url(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
+    error = atom_feed(
+        [
+            """  <entry><id>http://arxiv.org/api/errors#incorrect_id</id>
     <title>Error</title><summary>malformed query</summary></entry>
-"""])
+"""
+        ]
+    )
     server.expect_request("/api/query").respond_with_data(error, content_type="application/xml")
     report = sync(library, config_for(server, [ARXIV]), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and "/api/query?search_query=cat:cs.CL" in report.error
@@ -232,35 +269,35 @@ def test_arxiv_error_entry_is_refused_with_the_url(server: HTTPServer, library: 
 
 # -- a good network citizen -------------------------------------------------------------------
 
-def test_429_waits_as_long_as_retry_after_says(server: HTTPServer, library: Library,
-                                               clock: FakeClock) -> None:
+
+def test_429_waits_as_long_as_retry_after_says(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     server.expect_ordered_request("/api/daily_papers").respond_with_data(
-        "slow down", status=429, headers={"Retry-After": "7"})
+        "slow down", status=429, headers={"Retry-After": "7"}
+    )
     server.expect_ordered_request("/api/daily_papers").respond_with_data(
-        hf_day(TODAY, 2), content_type="application/json")
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+        hf_day(TODAY, 2), content_type="application/json"
+    )
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error is None and report.added == 2
     assert clock.sleeps == [7.0]
 
 
-def test_500_then_success_backs_off(server: HTTPServer, library: Library,
-                                    clock: FakeClock) -> None:
+def test_500_then_success_backs_off(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     server.expect_ordered_request("/api/daily_papers").respond_with_data("oops", status=500)
     server.expect_ordered_request("/api/daily_papers").respond_with_data("oops", status=502)
     server.expect_ordered_request("/api/daily_papers").respond_with_data(
-        hf_day(TODAY, 1), content_type="application/json")
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+        hf_day(TODAY, 1), content_type="application/json"
+    )
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error is None and report.added == 1
     assert clock.sleeps == [1.0, 2.0]  # exponential back-off
 
 
-def test_server_error_that_persists_gives_up(server: HTTPServer, library: Library,
-                                             clock: FakeClock) -> None:
+def test_server_error_that_persists_gives_up(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     server.expect_request("/api/daily_papers").respond_with_data("down", status=503)
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and "HTTP 503" in report.error and "gave up after 4 attempts" in report.error
     assert clock.sleeps == [1.0, 2.0, 4.0] and len(server.log) == 4
     assert library.count() == 0
@@ -282,46 +319,44 @@ def test_timeout_is_retried(server: HTTPServer, library: Library, clock: FakeClo
     assert len(calls) == 2 and clock.sleeps == [1.0]
 
 
-def test_truncated_body_is_refused_and_nothing_kept(server: HTTPServer, library: Library,
-                                                    clock: FakeClock) -> None:
+def test_truncated_body_is_refused_and_nothing_kept(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     body = hf_day(TODAY, 3)
     server.expect_request("/api/daily_papers").respond_with_data(
-        body[: len(body) // 2], content_type="application/json")
+        body[: len(body) // 2], content_type="application/json"
+    )
     before = dump(library.path)
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and f"/api/daily_papers?date={TODAY}&limit=100" in report.error
     assert "not valid JSON" in report.error
     assert dump(library.path) == before
 
 
-def test_connection_cut_mid_body_is_a_failure(server: HTTPServer, library: Library,
-                                              clock: FakeClock) -> None:
+def test_connection_cut_mid_body_is_a_failure(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     body = hf_day(TODAY, 3).encode()
-    server.expect_request("/api/daily_papers").respond_with_response(Response(
-        body[:200], headers={"Content-Length": str(len(body))}, content_type="application/json"))
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    server.expect_request("/api/daily_papers").respond_with_response(
+        Response(body[:200], headers={"Content-Length": str(len(body))}, content_type="application/json")
+    )
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and "/api/daily_papers?" in report.error
     assert library.count() == 0
 
 
-def test_html_error_page_is_refused(server: HTTPServer, library: Library,
-                                    clock: FakeClock) -> None:
+def test_html_error_page_is_refused(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     server.expect_request("/api/daily_papers").respond_with_data(
-        "<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>",
-        content_type="text/html")
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+        "<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>", content_type="text/html"
+    )
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and "HTML page" in report.error and "/api/daily_papers?" in report.error
     assert library.count() == 0
 
 
-def test_json_object_instead_of_array_is_refused(server: HTTPServer, library: Library,
-                                                 clock: FakeClock) -> None:
+def test_json_object_instead_of_array_is_refused(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     server.expect_request("/api/daily_papers").respond_with_json({"error": "Invalid date"})
-    report = sync(library, config_for(server, backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert report.error and "expected a JSON array" in report.error
 
 
@@ -348,8 +383,7 @@ def test_server_dying_mid_sync_keeps_committed_pages(library: Library, clock: Fa
     revived.start()
     try:
         serve_days(revived, days)
-        again = sync(library, config_for(revived, backfill_days=3), clock
-                     ).feeds[0]  # type: ignore[attr-defined]
+        again = sync(library, config_for(revived, backfill_days=3), clock).feeds[0]  # type: ignore[attr-defined]
         assert (again.error, again.added, again.unchanged) == (None, 6, 3)
         assert read_cursor(library, HF) == TODAY
     finally:
@@ -365,10 +399,12 @@ def free_port() -> int:
 
 def test_offline_is_one_line_per_feed_and_exit_1(tmp_path: object, library: Library) -> None:
     config_path = config_path_for(
-        tmp_path, f'hf_api_url = "http://127.0.0.1:{free_port()}"\n'
+        tmp_path,
+        f'hf_api_url = "http://127.0.0.1:{free_port()}"\n'
         f'arxiv_api_url = "http://127.0.0.1:{free_port()}"\n'
         '[[feeds]]\nname = "Daily Papers"\nsource = "hf-daily"\n'
-        '[[feeds]]\nname = "arXiv cs.CL"\nsource = "arxiv"\nquery = "cat:cs.CL"\n')
+        '[[feeds]]\nname = "arXiv cs.CL"\nsource = "arxiv"\nquery = "cat:cs.CL"\n',
+    )
     out, err = io.StringIO(), io.StringIO()
     code = main(["--config", str(config_path), "sync"], out=out, err=err)
     lines = err.getvalue().splitlines()
@@ -388,8 +424,10 @@ def config_path_for(tmp_path: object, text: str) -> object:
 
 # -- two syncs at once ------------------------------------------------------------------------
 
-def test_second_sync_says_so_and_never_double_imports(server: HTTPServer, library: Library,
-                                                      clock: FakeClock) -> None:
+
+def test_second_sync_says_so_and_never_double_imports(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     asked, release = threading.Event(), threading.Event()
 
     def held(request: Request) -> Response:
@@ -426,8 +464,8 @@ def test_cli_sync_while_locked_exits_1(tmp_path: object, server: HTTPServer) -> 
 
 # -- merging, dry runs, annotations -----------------------------------------------------------
 
-def test_sync_never_touches_annotations(server: HTTPServer, library: Library,
-                                        clock: FakeClock) -> None:
+
+def test_sync_never_touches_annotations(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     serve_days(server, {TODAY: 2})
     config = config_for(server, backfill_days=1)
     sync(library, config, clock)
@@ -445,37 +483,41 @@ def test_sync_never_touches_annotations(server: HTTPServer, library: Library,
     assert library.get_paper(pid).upvotes == 99
 
 
-def test_dry_run_counts_and_stores_nothing(server: HTTPServer, library: Library,
-                                           clock: FakeClock) -> None:
+def test_dry_run_counts_and_stores_nothing(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     serve_days(server, {TODAY: 4})
     before = dump(library.path)
-    report = sync(library, config_for(server, backfill_days=1), clock, dry_run=True
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, backfill_days=1), clock, dry_run=True).feeds[0]  # type: ignore[attr-defined]
     assert report.added == 4
-    assert [line for line in dump(library.path) if "'rev'" not in line] == \
-        [line for line in before if "'rev'" not in line]
+    assert [line for line in dump(library.path) if "'rev'" not in line] == [
+        line for line in before if "'rev'" not in line
+    ]
 
 
-def test_feed_tag_marks_what_the_feed_added(server: HTTPServer, library: Library,
-                                            clock: FakeClock) -> None:
+def test_feed_tag_marks_what_the_feed_added(server: HTTPServer, library: Library, clock: FakeClock) -> None:
     serve_days(server, {TODAY: 2})
     feed = FeedConfig(name="Daily Papers", source="hf-daily", tag="Daily HF")
-    report = sync(library, config_for(server, [feed], backfill_days=1), clock
-                  ).feeds[0]  # type: ignore[attr-defined]
+    report = sync(library, config_for(server, [feed], backfill_days=1), clock).feeds[0]  # type: ignore[attr-defined]
     assert all(p.annotation.tags == ["daily-hf"] for p in library.get_papers(report.new_pids))
 
 
 # -- watch rules and the digest ---------------------------------------------------------------
 
+
 def test_watch_rules_tag_new_papers_and_the_digest_lists_them(
-        server: HTTPServer, library: Library, clock: FakeClock, tmp_path: object) -> None:
-    entries = [atom_entry("2601.00001", "Dense Retrieval with Tiny Models", TODAY),
-               atom_entry("2601.00002", "A Survey of Retrieval", TODAY),
-               atom_entry("2601.00003", "Speech Synthesis at Scale", TODAY)]
-    server.expect_request("/api/query").respond_with_data(atom_feed(entries),
-                                                          content_type="application/atom+xml")
-    rules = [WatchRule(name="Retrieval", query="retrieval -survey", tag="rag"),
-             WatchRule(name="Vision", query="vision")]
+    server: HTTPServer, library: Library, clock: FakeClock, tmp_path: object
+) -> None:
+    entries = [
+        atom_entry("2601.00001", "Dense Retrieval with Tiny Models", TODAY),
+        atom_entry("2601.00002", "A Survey of Retrieval", TODAY),
+        atom_entry("2601.00003", "Speech Synthesis at Scale", TODAY),
+    ]
+    server.expect_request("/api/query").respond_with_data(
+        atom_feed(entries), content_type="application/atom+xml"
+    )
+    rules = [
+        WatchRule(name="Retrieval", query="retrieval -survey", tag="rag"),
+        WatchRule(name="Vision", query="vision"),
+    ]
     config = config_for(server, [ARXIV], watch=rules, backfill_days=1)
     result = sync(library, config, clock)
     watch = {w.rule: w for w in result.watch}  # type: ignore[attr-defined]
@@ -485,7 +527,9 @@ def test_watch_rules_tag_new_papers_and_the_digest_lists_them(
 
     found = digest(library, rules, "")
     assert [(e.rule, [p.title for p in e.papers]) for e in found] == [
-        ("Retrieval", ["Dense Retrieval with Tiny Models"]), ("Vision", [])]
+        ("Retrieval", ["Dense Retrieval with Tiny Models"]),
+        ("Vision", []),
+    ]
     text = digest_markdown(found, "")
     assert "## Retrieval (1)" in text and "https://arxiv.org/abs/2601.00001" in text
 
@@ -494,7 +538,7 @@ def test_watch_rules_tag_new_papers_and_the_digest_lists_them(
 
     data = Path(str(tmp_path)) / "digest-data"
     data.mkdir()
-    path = config_path_for(tmp_path, "[[watch]]\nname = \"Retrieval\"\nquery = \"retrieval\"\n")
+    path = config_path_for(tmp_path, '[[watch]]\nname = "Retrieval"\nquery = "retrieval"\n')
     import shutil
 
     library.close()
@@ -514,6 +558,7 @@ def test_watch_rules_tag_new_papers_and_the_digest_lists_them(
 
 # -- config -----------------------------------------------------------------------------------
 
+
 def test_default_config_has_one_daily_papers_feed() -> None:
     config = Config()
     assert [(f.name, f.source) for f in config.feeds] == [("Daily Papers", "hf-daily")]
@@ -522,14 +567,17 @@ def test_default_config_has_one_daily_papers_feed() -> None:
     assert config.backfill_days == 7 and config.sync_on_start is False
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ('[[feeds]]\nname = "x"\nsource = "arxiv"\n', "an arxiv feed needs a query"),
-    ('[[feeds]]\nname = "x"\nsource = "rss"\n', "feeds.0.source"),
-    ('[[feeds]]\nname = "x"\nsource = "hf-daily"\nqurey = "a"\n', "did you mean 'query'"),
-    ('[[watch]]\nname = "x"\nquery = "year:abc"\n', "the query does not parse"),
-    ('backfil_days = 3\n', "did you mean 'backfill_days'"),
-    ('hf_api_url = "ftp://example"\n', "must be an http:// or https:// URL"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('[[feeds]]\nname = "x"\nsource = "arxiv"\n', "an arxiv feed needs a query"),
+        ('[[feeds]]\nname = "x"\nsource = "rss"\n', "feeds.0.source"),
+        ('[[feeds]]\nname = "x"\nsource = "hf-daily"\nqurey = "a"\n', "did you mean 'query'"),
+        ('[[watch]]\nname = "x"\nquery = "year:abc"\n', "the query does not parse"),
+        ("backfil_days = 3\n", "did you mean 'backfill_days'"),
+        ('hf_api_url = "ftp://example"\n', "must be an http:// or https:// URL"),
+    ],
+)
 def test_bad_feed_config_is_named(tmp_path: object, text: str, problem: str) -> None:
     from pathlib import Path
 
@@ -548,11 +596,12 @@ def test_unknown_feed_name_is_refused(tmp_path: object) -> None:
 
 # -- the command line -------------------------------------------------------------------------
 
-def run_cli(tmp_path: object, server: HTTPServer, *args: str,
-            extra: str = "") -> tuple[int, str, str]:
+
+def run_cli(tmp_path: object, server: HTTPServer, *args: str, extra: str = "") -> tuple[int, str, str]:
     base = server.url_for("").rstrip("/")
-    path = config_path_for(tmp_path, f'hf_api_url = "{base}"\narxiv_api_url = "{base}"\n'
-                           f"backfill_days = 1\n{extra}")
+    path = config_path_for(
+        tmp_path, f'hf_api_url = "{base}"\narxiv_api_url = "{base}"\nbackfill_days = 1\n{extra}'
+    )
     out, err = io.StringIO(), io.StringIO()
     code = main(["--config", str(path), *args], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
@@ -568,8 +617,7 @@ def test_cli_sync_prints_a_line_per_feed_and_json(tmp_path: object, server: HTTP
     assert out.startswith("Daily Papers: 3 new, 0 updated, 0 unchanged (1 page, ")
     code, out, _ = run_cli(tmp_path, server, "sync", "daily", "--json")
     report = json.loads(out)["feeds"][0]
-    assert code == 0 and (report["feed"], report["new"], report["unchanged"]) == (
-        "Daily Papers", 0, 3)
+    assert code == 0 and (report["feed"], report["new"], report["unchanged"]) == ("Daily Papers", 0, 3)
     assert report["cursor"] == today.isoformat() and report["error"] is None
 
 
@@ -578,8 +626,9 @@ def test_cli_sync_dry_run_and_since(tmp_path: object, server: HTTPServer) -> Non
 
     today = datetime.now(UTC).date()
     serve_days(server, {today - timedelta(days=1): 2, today: 1})
-    code, out, _ = run_cli(tmp_path, server, "sync", "--dry-run", "--since",
-                           (today - timedelta(days=1)).isoformat())
+    code, out, _ = run_cli(
+        tmp_path, server, "sync", "--dry-run", "--since", (today - timedelta(days=1)).isoformat()
+    )
     assert code == 0 and "3 new" in out and "dry run: nothing stored" in out
     code, out, _ = run_cli(tmp_path, server, "list", "--json")
     assert json.loads(out) == []
@@ -588,22 +637,19 @@ def test_cli_sync_dry_run_and_since(tmp_path: object, server: HTTPServer) -> Non
     assert usage.value.code == 2
 
 
-def test_cli_add_fetches_from_hugging_face_then_arxiv(tmp_path: object,
-                                                      server: HTTPServer) -> None:
+def test_cli_add_fetches_from_hugging_face_then_arxiv(tmp_path: object, server: HTTPServer) -> None:
     flat = hf_item("2601.15001", "A Paper On Hugging Face", TODAY)["paper"]
     server.expect_request("/api/papers/2601.15001").respond_with_json(flat)
     server.expect_request("/api/papers/2601.51501").respond_with_json(
-        {"error": "Entry not found"}, status=404)
-    server.expect_request("/api/query", query_string={"id_list": "2601.51501",
-                                                      "max_results": "1"}
-                          ).respond_with_data(atom_feed([atom_entry(
-                              "2601.51501", "A Paper Only On arXiv", TODAY)]))
-    code, out, err = run_cli(tmp_path, server, "add", "2601.15001",
-                             "https://arxiv.org/abs/2601.51501v2")
+        {"error": "Entry not found"}, status=404
+    )
+    server.expect_request(
+        "/api/query", query_string={"id_list": "2601.51501", "max_results": "1"}
+    ).respond_with_data(atom_feed([atom_entry("2601.51501", "A Paper Only On arXiv", TODAY)]))
+    code, out, err = run_cli(tmp_path, server, "add", "2601.15001", "https://arxiv.org/abs/2601.51501v2")
     assert (code, err) == (0, "") and out.startswith("2 added")
     code, out, _ = run_cli(tmp_path, server, "list", "--json")
-    assert sorted(p["title"] for p in json.loads(out)) == ["A Paper On Hugging Face",
-                                                           "A Paper Only On arXiv"]
+    assert sorted(p["title"] for p in json.loads(out)) == ["A Paper On Hugging Face", "A Paper Only On arXiv"]
 
 
 def test_cli_add_validates_ids_before_any_request(tmp_path: object, server: HTTPServer) -> None:
@@ -627,13 +673,15 @@ def test_example_config_is_valid() -> None:
     assert [f.source for f in config.feeds] == ["hf-daily"]
 
 
-def test_add_falls_back_to_arxiv_when_hugging_face_fails(server: HTTPServer, library: Library,
-                                                         clock: FakeClock) -> None:
+def test_add_falls_back_to_arxiv_when_hugging_face_fails(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     from quire.sync.add import add_papers
 
     server.expect_request("/api/papers/2601.15001").respond_with_data("down", status=503)
-    server.expect_request("/api/query").respond_with_data(atom_feed([atom_entry(
-        "2601.15001", "Fetched From arXiv Instead", TODAY)]))
+    server.expect_request("/api/query").respond_with_data(
+        atom_feed([atom_entry("2601.15001", "Fetched From arXiv Instead", TODAY)])
+    )
     with fetcher(clock) as made:
         report = add_papers(library, config_for(server), ["2601.15001"], made)
     assert (report.errors, report.missing, report.summary.added) == ([], [], 1)
@@ -641,8 +689,9 @@ def test_add_falls_back_to_arxiv_when_hugging_face_fails(server: HTTPServer, lib
     assert library.get_paper(report.new_pids[0]).title == "Fetched From arXiv Instead"
 
 
-def test_sync_lock_that_cannot_be_created_is_a_clear_error(server: HTTPServer, library: Library,
-                                                           clock: FakeClock) -> None:
+def test_sync_lock_that_cannot_be_created_is_a_clear_error(
+    server: HTTPServer, library: Library, clock: FakeClock
+) -> None:
     from quire.sync import SyncError
     from quire.sync.feeds import lock_path
 

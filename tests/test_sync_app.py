@@ -44,20 +44,22 @@ def row_text(pilot: object, y: int) -> str:
     return "".join(segment.text for segment in strip)
 
 
-async def test_R_syncs_with_progress_and_a_notification(tmp_path: Path,
-                                                        server: HTTPServer) -> None:
+async def test_R_syncs_with_progress_and_a_notification(tmp_path: Path, server: HTTPServer) -> None:
     asked, release = threading.Event(), threading.Event()
 
     def held(request: Request) -> Response:
         asked.set()
         release.wait(20)
-        return Response(hf_day(today(), 3, topic="Fresh Feed Paper"),
-                        content_type="application/json")
+        return Response(hf_day(today(), 3, topic="Fresh Feed Paper"), content_type="application/json")
 
     server.expect_request("/api/daily_papers").respond_with_handler(held)
     base = server.url_for("").rstrip("/")
-    app = app_on(tmp_path, hf_api_url=base, backfill_days=1,
-                 watch=[WatchRule(name="Fresh", query="fresh", tag="fresh-feed")])
+    app = app_on(
+        tmp_path,
+        hf_api_url=base,
+        backfill_days=1,
+        watch=[WatchRule(name="Fresh", query="fresh", tag="fresh-feed")],
+    )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         before = len(papers(pilot).pids)
@@ -89,15 +91,21 @@ async def test_R_syncs_with_progress_and_a_notification(tmp_path: Path,
     assert app.is_running is False
 
 
-async def test_failed_feed_is_a_notification_not_a_crash(tmp_path: Path,
-                                                         server: HTTPServer) -> None:
+async def test_failed_feed_is_a_notification_not_a_crash(tmp_path: Path, server: HTTPServer) -> None:
     server.expect_request("/api/daily_papers").respond_with_data(
-        hf_day(today(), 2, topic="Working Feed Paper"), content_type="application/json")
-    feeds = [FeedConfig(name="Daily Papers", source="hf-daily"),
-             FeedConfig(name="arXiv cs.CL", source="arxiv", query="cat:cs.CL")]
-    app = app_on(tmp_path, hf_api_url=server.url_for("").rstrip("/"),
-                 arxiv_api_url=f"http://127.0.0.1:{closed_port()}", feeds=feeds,
-                 backfill_days=1)
+        hf_day(today(), 2, topic="Working Feed Paper"), content_type="application/json"
+    )
+    feeds = [
+        FeedConfig(name="Daily Papers", source="hf-daily"),
+        FeedConfig(name="arXiv cs.CL", source="arxiv", query="cat:cs.CL"),
+    ]
+    app = app_on(
+        tmp_path,
+        hf_api_url=server.url_for("").rstrip("/"),
+        arxiv_api_url=f"http://127.0.0.1:{closed_port()}",
+        feeds=feeds,
+        backfill_days=1,
+    )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         await pilot.press("R")
@@ -108,30 +116,31 @@ async def test_failed_feed_is_a_notification_not_a_crash(tmp_path: Path,
         assert "connection refused" in errors[0].message
         assert any(n.message == "2 new papers from Daily Papers" for n in app._notifications)
         assert app.is_running
-        assert library(pilot).get_papers(papers(pilot).pids[:1])[0].title.startswith(
-            "Working Feed Paper")
+        assert library(pilot).get_papers(papers(pilot).pids[:1])[0].title.startswith("Working Feed Paper")
 
 
 async def test_sync_on_start(tmp_path: Path, server: HTTPServer) -> None:
     server.expect_request("/api/daily_papers").respond_with_data(
-        hf_day(today(), 1, topic="Started Paper"), content_type="application/json")
-    app = app_on(tmp_path, hf_api_url=server.url_for("").rstrip("/"), backfill_days=1,
-                 sync_on_start=True)
+        hf_day(today(), 1, topic="Started Paper"), content_type="application/json"
+    )
+    app = app_on(tmp_path, hf_api_url=server.url_for("").rstrip("/"), backfill_days=1, sync_on_start=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
-        await wait_until(pilot, lambda: any(n.title == "Synced" for n in app._notifications),
-                         "the sync on start finished")
+        await wait_until(
+            pilot, lambda: any(n.title == "Synced" for n in app._notifications), "the sync on start finished"
+        )
         await settle(pilot)
         assert len(server.log) == 1
         assert library(pilot).count() == 391
 
 
-async def test_opening_drops_the_new_mark_without_marking_read(tmp_path: Path,
-                                                               server: HTTPServer) -> None:
+async def test_opening_drops_the_new_mark_without_marking_read(tmp_path: Path, server: HTTPServer) -> None:
     server.expect_request("/api/daily_papers").respond_with_data(
-        hf_day(today(), 1, topic="Unread Fresh Paper"), content_type="application/json")
-    app = app_on(tmp_path, hf_api_url=server.url_for("").rstrip("/"), backfill_days=1,
-                 mark_read_on_open=False)
+        hf_day(today(), 1, topic="Unread Fresh Paper"), content_type="application/json"
+    )
+    app = app_on(
+        tmp_path, hf_api_url=server.url_for("").rstrip("/"), backfill_days=1, mark_read_on_open=False
+    )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         await pilot.press("R")

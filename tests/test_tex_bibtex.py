@@ -34,28 +34,37 @@ def one(text: str) -> PaperRecord:
 # -- TeX to text --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tex", "text"), [
-    (r"Koll\'ar's injectivity theorem", "Kollár's injectivity theorem"),
-    (r"Gr\"obner bases", "Gröbner bases"),
-    (r"Djokovi\'{c} and {\"O}zt{\"u}rk", "Djoković and Öztürk"),
-    (r"The postcranial anatomy of \textit{Procolophon}", "The postcranial anatomy of Procolophon"),
-    (r"\emph{De Anima}", "De Anima"),
-    (r"{\em De Anima} again", "De Anima again"),
-    (r"Analysis \& Insights on 1\% of examples", "Analysis & Insights on 1% of examples"),
-    (r"models\textasciitilde(LLMs)", "models~(LLMs)"),
-    (r"{\o}re {\ss} \L{}ukasz \'\i{} {\aa} \c c \v{S}koda", "øre ß Łukasz í å ç Škoda"),
-    (r"p\'{e}riodes \`a l'\'{e}cole", "périodes à l'école"),
-    (r"\textbf{a \textit{b {\"u}} c}", "a b ü c"),
-    (r"costs \$5", "costs $5"),
-    (r"\LaTeX{} and \TeX", "LaTeX and TeX"),
-])
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"Koll\'ar's injectivity theorem", "Kollár's injectivity theorem"),
+        (r"Gr\"obner bases", "Gröbner bases"),
+        (r"Djokovi\'{c} and {\"O}zt{\"u}rk", "Djoković and Öztürk"),
+        (r"The postcranial anatomy of \textit{Procolophon}", "The postcranial anatomy of Procolophon"),
+        (r"\emph{De Anima}", "De Anima"),
+        (r"{\em De Anima} again", "De Anima again"),
+        (r"Analysis \& Insights on 1\% of examples", "Analysis & Insights on 1% of examples"),
+        (r"models\textasciitilde(LLMs)", "models~(LLMs)"),
+        (r"{\o}re {\ss} \L{}ukasz \'\i{} {\aa} \c c \v{S}koda", "øre ß Łukasz í å ç Škoda"),
+        (r"p\'{e}riodes \`a l'\'{e}cole", "périodes à l'école"),
+        (r"\textbf{a \textit{b {\"u}} c}", "a b ü c"),
+        (r"costs \$5", "costs $5"),
+        (r"\LaTeX{} and \TeX", "LaTeX and TeX"),
+    ],
+)
 def test_tex_accents_and_markup_become_text(tex: str, text: str) -> None:
     assert tex_to_text(tex) == text
 
 
-@pytest.mark.parametrize("math", [
-    r"W$\frac{o}{a}$nder", r"$\alpha$-helix", r"$$\sum_i x_i$$", r"\(x^2\) and \[y\]",
-])
+@pytest.mark.parametrize(
+    "math",
+    [
+        r"W$\frac{o}{a}$nder",
+        r"$\alpha$-helix",
+        r"$$\sum_i x_i$$",
+        r"\(x^2\) and \[y\]",
+    ],
+)
 def test_tex_math_stays_as_written(math: str) -> None:
     assert tex_to_text(math) == math
     assert tex_to_text(math, bibtex=True) == math
@@ -68,14 +77,28 @@ def test_tex_leaves_plain_text_and_bare_percent_alone() -> None:
 
 
 def test_tex_bibtex_ties_dashes_quotes_and_braces() -> None:
-    assert tex_to_text(r"Salvatoris~-- {G}raph ``x'' ---", bibtex=True) == \
-        "Salvatoris – Graph \u201cx\u201d \u2014"
+    assert (
+        tex_to_text(r"Salvatoris~-- {G}raph ``x'' ---", bibtex=True)
+        == "Salvatoris – Graph \u201cx\u201d \u2014"
+    )
 
 
-@pytest.mark.parametrize("junk", [
-    "\\", "\\'", "{{{{", "}}}", "\\textbf{" * 50, "$", "$$", "\\(", "\\" * 9, "\\\u00e9",
-    "\\" + "\\'{" * 40,
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "\\",
+        "\\'",
+        "{{{{",
+        "}}}",
+        "\\textbf{" * 50,
+        "$",
+        "$$",
+        "\\(",
+        "\\" * 9,
+        "\\\u00e9",
+        "\\" + "\\'{" * 40,
+    ],
+)
 def test_tex_survives_broken_markup(junk: str) -> None:
     assert isinstance(tex_to_text(junk), str)
     assert isinstance(tex_to_text(junk, bibtex=True), str)
@@ -99,12 +122,15 @@ def test_bibtex_title_and_abstract_decoded() -> None:
     assert paper.authors == ["János Kollár"]
 
 
-@pytest.mark.parametrize(("raw", "doi"), [
-    (r"10.1007/978-3-030-58558-7\_29", "10.1007/978-3-030-58558-7_29"),
-    ("https://doi.org/10.1145/3292500.3330701", "10.1145/3292500.3330701"),
-    ("doi:10.1000/xyz", "10.1000/xyz"),
-    ("not a doi", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "doi"),
+    [
+        (r"10.1007/978-3-030-58558-7\_29", "10.1007/978-3-030-58558-7_29"),
+        ("https://doi.org/10.1145/3292500.3330701", "10.1145/3292500.3330701"),
+        ("doi:10.1000/xyz", "10.1000/xyz"),
+        ("not a doi", None),
+    ],
+)
 def test_bibtex_doi_unescaped_and_checked(raw: str, doi: str | None) -> None:
     assert one(f"@misc{{k, title={{T}}, doi={{{raw}}}}}").doi == doi
 
@@ -116,9 +142,14 @@ def test_bibtex_names_first_von_last_jr_and_others() -> None:
     paper = one(r"""@book{k, title = {T},
       author = {Reagle, Jr., Joseph M. and {Pimentel, Jr.,Joseph J.} and Ludwig van den Berg
                 and de la Fontaine, Jean and M{\"u}ller, Hans and {Barnes and Noble} and others}}""")
-    assert paper.authors == ["Joseph M. Reagle Jr.", "Joseph J. Pimentel Jr.",
-                             "Ludwig van den Berg", "Jean de la Fontaine", "Hans Müller",
-                             "Barnes and Noble"]
+    assert paper.authors == [
+        "Joseph M. Reagle Jr.",
+        "Joseph J. Pimentel Jr.",
+        "Ludwig van den Berg",
+        "Jean de la Fontaine",
+        "Hans Müller",
+        "Barnes and Noble",
+    ]
     assert paper.author_count == 6  # "others" is not an author and is not counted
 
 
@@ -134,28 +165,30 @@ def test_bibtex_editors_when_no_author() -> None:
 # -- BibTeX: arXiv ids, wherever they are ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("fields", "arxiv_id", "version"), [
-    ("eprint={1503.06733}, archivePrefix={arXiv}", "1503.06733", None),
-    ("eprint={arXiv:1503.06733v2}", "1503.06733", "v2"),
-    ("eprint={1503.06733}, eprinttype={arxiv}", "1503.06733", None),
-    ("url={http://arxiv.org/abs/1503.06733}", "1503.06733", None),
-    ("url={https://arxiv.org/pdf/2306.13394v3.pdf}", "2306.13394", "v3"),
-    ("journal={arXiv preprint arXiv:2306.13394}", "2306.13394", None),
-    ("journal={ArXiv}, volume={abs/2306.13394}", "2306.13394", None),
-    ("journal={CoRR}, volume={abs/1503.06733}", "1503.06733", None),
-    ("note={arXiv:2306.13394}", "2306.13394", None),
-    ("howpublished={\\url{https://arxiv.org/abs/2306.13394}}", "2306.13394", None),
-    ("doi={10.48550/arXiv.2306.13394}", "2306.13394", None),
-    ("doi={10.48550/ARXIV.2306.13394}", "2306.13394", None),
-    ("journal={arXiv e-prints}, eprint={0704.0001}", "0704.0001", None),
-    ("note={arXiv:hep-th/9901001v1}", "hep-th/9901001", "v1"),
-    ("url={https://arxiv.org/abs/math.AG/0601001}", "math.AG/0601001", None),
-    ("doi={10.48550/arXiv.hep-th/9901001}", "hep-th/9901001", None),
-    ("eprint={hal-01234}, archivePrefix={HAL}", None, None),
-    ("journal={Nature}, volume={521}", None, None),
-])
-def test_bibtex_arxiv_id_in_every_place(fields: str, arxiv_id: str | None,
-                                        version: str | None) -> None:
+@pytest.mark.parametrize(
+    ("fields", "arxiv_id", "version"),
+    [
+        ("eprint={1503.06733}, archivePrefix={arXiv}", "1503.06733", None),
+        ("eprint={arXiv:1503.06733v2}", "1503.06733", "v2"),
+        ("eprint={1503.06733}, eprinttype={arxiv}", "1503.06733", None),
+        ("url={http://arxiv.org/abs/1503.06733}", "1503.06733", None),
+        ("url={https://arxiv.org/pdf/2306.13394v3.pdf}", "2306.13394", "v3"),
+        ("journal={arXiv preprint arXiv:2306.13394}", "2306.13394", None),
+        ("journal={ArXiv}, volume={abs/2306.13394}", "2306.13394", None),
+        ("journal={CoRR}, volume={abs/1503.06733}", "1503.06733", None),
+        ("note={arXiv:2306.13394}", "2306.13394", None),
+        ("howpublished={\\url{https://arxiv.org/abs/2306.13394}}", "2306.13394", None),
+        ("doi={10.48550/arXiv.2306.13394}", "2306.13394", None),
+        ("doi={10.48550/ARXIV.2306.13394}", "2306.13394", None),
+        ("journal={arXiv e-prints}, eprint={0704.0001}", "0704.0001", None),
+        ("note={arXiv:hep-th/9901001v1}", "hep-th/9901001", "v1"),
+        ("url={https://arxiv.org/abs/math.AG/0601001}", "math.AG/0601001", None),
+        ("doi={10.48550/arXiv.hep-th/9901001}", "hep-th/9901001", None),
+        ("eprint={hal-01234}, archivePrefix={HAL}", None, None),
+        ("journal={Nature}, volume={521}", None, None),
+    ],
+)
+def test_bibtex_arxiv_id_in_every_place(fields: str, arxiv_id: str | None, version: str | None) -> None:
     paper = one(f"@article{{k, title={{T}}, {fields}}}")
     assert (paper.arxiv_id, paper.version) == (arxiv_id, version)
 
@@ -196,17 +229,20 @@ def test_bibtex_crossref_cycle_is_harmless() -> None:
     assert sorted(r.title for r in records) == ["A", "B"]
 
 
-@pytest.mark.parametrize(("fields", "day"), [
-    ("date={1984/1986}", date(1984, 1, 1)),
-    ("date={2020-05}", date(2020, 5, 1)),
-    ("date={2020}", date(2020, 1, 1)),
-    ("date={2020-05-17}", date(2020, 5, 17)),
-    ("date={2020-02-31}", date(2020, 2, 1)),
-    ("date={garbage}, year={2019}", date(2019, 1, 1)),
-    ("year={2021}, month={December}", date(2021, 12, 1)),
-    ("year={2021}, month={7}", date(2021, 7, 1)),
-    ("year={in press}", None),
-])
+@pytest.mark.parametrize(
+    ("fields", "day"),
+    [
+        ("date={1984/1986}", date(1984, 1, 1)),
+        ("date={2020-05}", date(2020, 5, 1)),
+        ("date={2020}", date(2020, 1, 1)),
+        ("date={2020-05-17}", date(2020, 5, 17)),
+        ("date={2020-02-31}", date(2020, 2, 1)),
+        ("date={garbage}, year={2019}", date(2019, 1, 1)),
+        ("year={2021}, month={December}", date(2021, 12, 1)),
+        ("year={2021}, month={7}", date(2021, 7, 1)),
+        ("year={in press}", None),
+    ],
+)
 def test_bibtex_dates(fields: str, day: date | None) -> None:
     assert one(f"@misc{{k, title={{T}}, {fields}}}").published == day
 
@@ -214,8 +250,10 @@ def test_bibtex_dates(fields: str, day: date | None) -> None:
 def test_bibtex_duplicate_key_is_named() -> None:
     records, skipped = read("@misc{same, title={First}}\n\n@misc{same, title={Second}}\n")
     assert [r.title for r in records] == ["First"]
-    assert skipped == ["line 3: duplicate citation key 'same' (already used on line 1); "
-                       "give the entry its own key to import it"]
+    assert skipped == [
+        "line 3: duplicate citation key 'same' (already used on line 1); "
+        "give the entry its own key to import it"
+    ]
 
 
 def test_bibtex_broken_entry_is_skipped_with_its_line() -> None:
@@ -229,11 +267,23 @@ def test_bibtex_broken_entry_is_skipped_with_its_line() -> None:
 
 def test_search_finds_accented_names_both_ways(library: Library, tmp_path: Path) -> None:
     lines = [
-        {"id": "1101.0001", "title": r"Koll\'ar's injectivity theorem for \emph{log} pairs",
-         "abstract": r"We extend a theorem of Koll\'ar.", "authors": r"J\'anos Koll\'ar",
-         "authors_parsed": [["Koll\\'ar", "J\\'anos", ""]], "versions": [], "categories": "math.AG"},
-        {"id": "1101.0002", "title": r"Gr\"obner bases of modules", "abstract": "Plain.",
-         "authors": "B. Buchberger", "versions": [], "categories": "math.AC"},
+        {
+            "id": "1101.0001",
+            "title": r"Koll\'ar's injectivity theorem for \emph{log} pairs",
+            "abstract": r"We extend a theorem of Koll\'ar.",
+            "authors": r"J\'anos Koll\'ar",
+            "authors_parsed": [["Koll\\'ar", "J\\'anos", ""]],
+            "versions": [],
+            "categories": "math.AG",
+        },
+        {
+            "id": "1101.0002",
+            "title": r"Gr\"obner bases of modules",
+            "abstract": "Plain.",
+            "authors": "B. Buchberger",
+            "versions": [],
+            "categories": "math.AC",
+        },
     ]
     path = tmp_path / "snap.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
@@ -251,8 +301,7 @@ def test_search_finds_accented_names_both_ways(library: Library, tmp_path: Path)
 
 # -- fuzzed: the decoder never fails, and leaves markup-free text alone ----------------------
 
-_TEXISH = st.text(alphabet=st.sampled_from(list("ab \\{}$'\"~^_%&#()[]-`cvuHemph\n")),
-                  max_size=60)
+_TEXISH = st.text(alphabet=st.sampled_from(list("ab \\{}$'\"~^_%&#()[]-`cvuHemph\n")), max_size=60)
 
 
 @settings(max_examples=200, deadline=None, database=None)
@@ -271,9 +320,20 @@ def test_tex_to_text_leaves_text_without_backslash_alone(text: str) -> None:
 
 def test_hf_json_titles_and_summaries_are_decoded(library: Library, tmp_path: Path) -> None:
     path = tmp_path / "hf.json"
-    path.write_text(json.dumps([{"paper": {
-        "id": "2401.00001", "title": "Koll\\'ar meets $\\alpha$-divergences",
-        "summary": "We follow Gr\\\"obner.\n\nA second paragraph."}}]), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "paper": {
+                        "id": "2401.00001",
+                        "title": "Koll\\'ar meets $\\alpha$-divergences",
+                        "summary": 'We follow Gr\\"obner.\n\nA second paragraph.',
+                    }
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     import_path(library, path)
     paper = library.get_paper(library.resolve("2401.00001"))
     assert paper.title == "Kollár meets $\\alpha$-divergences"

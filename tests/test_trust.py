@@ -22,8 +22,7 @@ from quire.models import ImportSummary, PaperRecord, arxiv_url, clean_doi, searc
 from quire.safe_text import safe_text
 from quire.store import Library
 
-BIDI = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)),
-        *map(chr, range(0x2066, 0x206A))}
+BIDI = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -38,6 +37,7 @@ def assert_terminal_safe(text: str) -> None:
 
 
 # -- the one function -------------------------------------------------------------------------
+
 
 @given(st.text())
 def test_safe_text_leaves_nothing_a_terminal_acts_on(text: str) -> None:
@@ -75,10 +75,19 @@ def test_safe_text_shapes() -> None:
 
 # -- ids at the model boundary ----------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", [
-    "2409.00001 --new-instance --profile ~/evil", "2409.00002;touch${IFS}PWNED",
-    "2409.00003\x1b]0;x\x07", "../../etc/passwd", "-2409.00001", "2409.00001\n", "",
-])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2409.00001 --new-instance --profile ~/evil",
+        "2409.00002;touch${IFS}PWNED",
+        "2409.00003\x1b]0;x\x07",
+        "../../etc/passwd",
+        "-2409.00001",
+        "2409.00001\n",
+        "",
+    ],
+)
 def test_invalid_arxiv_ids_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="arXiv id"):
         PaperRecord(title="t", arxiv_id=bad)
@@ -97,28 +106,36 @@ def test_arxiv_version_is_split_off() -> None:
     assert (record.arxiv_id, record.version) == ("2409.00001", "v3")
 
 
-@pytest.mark.parametrize(("raw", "kept"), [
-    ("10.1103/PhysRevD.76.013009", "10.1103/PhysRevD.76.013009"),
-    ("https://doi.org/10.1000/abc", "10.1000/abc"), ("doi:10.1000/a<b>c", "10.1000/a<b>c"),
-    ("10.1000/x}, title = {Injected", None), ("10.1000/x\\y", None), ("10.1000/x\x1b", None),
-    ("not a doi", None), ("10.1000/a b", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("10.1103/PhysRevD.76.013009", "10.1103/PhysRevD.76.013009"),
+        ("https://doi.org/10.1000/abc", "10.1000/abc"),
+        ("doi:10.1000/a<b>c", "10.1000/a<b>c"),
+        ("10.1000/x}, title = {Injected", None),
+        ("10.1000/x\\y", None),
+        ("10.1000/x\x1b", None),
+        ("not a doi", None),
+        ("10.1000/a b", None),
+    ],
+)
 def test_doi_shape(raw: str, kept: str | None) -> None:
     assert clean_doi(raw) == kept
     assert PaperRecord(title="t", doi=raw).doi == kept  # a bad DOI is dropped, the paper kept
 
 
 def test_snapshot_with_hostile_ids_skips_and_counts_them(tmp_path: Path) -> None:
-    lines = [{"id": "2409.00001 --new-instance --profile ~/evil", "title": "Options"},
-             {"id": "2409.00002;touch${IFS}PWNED", "title": "Shell"},
-             {"id": "2409.00003", "title": "Fine", "doi": "10.1000/x}, title = {Injected"}]
+    lines = [
+        {"id": "2409.00001 --new-instance --profile ~/evil", "title": "Options"},
+        {"id": "2409.00002;touch${IFS}PWNED", "title": "Shell"},
+        {"id": "2409.00003", "title": "Fine", "doi": "10.1000/x}, title = {Injected"},
+    ]
     path = tmp_path / "snap.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     library = Library(tmp_path / "lib.sqlite3")
     summary = import_path(library, path)
     assert (summary.added, summary.skipped) == (1, 2)
-    assert all("arxiv_id" in reason and "not an arXiv id" in reason
-               for reason in summary.skip_reasons)
+    assert all("arxiv_id" in reason and "not an arXiv id" in reason for reason in summary.skip_reasons)
     paper = library.get_paper(library.resolve("2409.00003"))
     assert paper.doi is None
     library.close()
@@ -126,8 +143,7 @@ def test_snapshot_with_hostile_ids_skips_and_counts_them(tmp_path: Path) -> None
 
 def test_bad_id_already_in_a_library_is_never_used(tmp_path: Path) -> None:
     library = Library(tmp_path / "lib.sqlite3")
-    library.import_records([PaperRecord(title="Old row", arxiv_id="2409.00009")],
-                           _summary(), "hf-json")
+    library.import_records([PaperRecord(title="Old row", arxiv_id="2409.00009")], _summary(), "hf-json")
     library._conn.execute("UPDATE papers SET arxiv_id='2409.00009;touch PWNED'")
     paper = library.get_papers([1])[0]
     assert paper.arxiv_id is None and paper.id.startswith("t")
@@ -140,20 +156,27 @@ def _summary() -> ImportSummary:
 
 # -- the browser ------------------------------------------------------------------------------
 
+
 def test_browser_url_is_exactly_one_argument(tmp_path: Path) -> None:
     url = search_url("x;touch${IFS}PWNED 'q' \"$(id)\" --new-instance")
     argv = browser_command("firefox --new-tab", url)
     assert argv == ["firefox", "--new-tab", url]
-    template = f"sh -c 'printf \"%s\\n\" \"$@\" > {tmp_path}/args' sh {{url}}"
+    template = f'sh -c \'printf "%s\\n" "$@" > {tmp_path}/args\' sh {{url}}'
     argv = browser_command(template, url)
     assert argv[-1] == url and len(argv) == 5
     assert argv[:4] == ["sh", "-c", f'printf "%s\\n" "$@" > {tmp_path}/args', "sh"]
 
 
-@pytest.mark.parametrize("url", [
-    "https://arxiv.org/abs/2409.00001 --new-instance", "https://x.org/$(id)", "file:///etc/passwd",
-    "https://arxiv.org/abs/2409.00002;touch${IFS}PWNED", "-https://x.org",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://arxiv.org/abs/2409.00001 --new-instance",
+        "https://x.org/$(id)",
+        "file:///etc/passwd",
+        "https://arxiv.org/abs/2409.00002;touch${IFS}PWNED",
+        "-https://x.org",
+    ],
+)
 def test_browser_refuses_urls_quire_could_not_have_built(url: str) -> None:
     with pytest.raises(ValueError, match="refusing"):
         browser_command("firefox {url}", url)
@@ -168,6 +191,7 @@ def test_search_url_is_always_safe_for_the_browser(title: str) -> None:
 
 # -- the CLI ----------------------------------------------------------------------------------
 
+
 def _hostile_cli(tmp_path: Path) -> None:
     data = Path(os.environ["QUIRE_DATA_DIR"])
     library = Library(data / "library.sqlite3")
@@ -177,10 +201,19 @@ def _hostile_cli(tmp_path: Path) -> None:
 
 def test_cli_list_show_search_tags_are_terminal_safe(tmp_path: Path) -> None:
     _hostile_cli(tmp_path)
-    for args in (("list",), ("search", "evil"), ("search", "quitter"), ("show", "2912.00001"),
-                 ("show", "2912.00002"), ("tags",), ("note", "2912.00001"),
-                 ("similar", "2912.00001"), ("export", "--format", "markdown"),
-                 ("export", "--format", "csv"), ("export", "--format", "bibtex")):
+    for args in (
+        ("list",),
+        ("search", "evil"),
+        ("search", "quitter"),
+        ("show", "2912.00001"),
+        ("show", "2912.00002"),
+        ("tags",),
+        ("note", "2912.00001"),
+        ("similar", "2912.00001"),
+        ("export", "--format", "markdown"),
+        ("export", "--format", "csv"),
+        ("export", "--format", "bibtex"),
+    ):
         code, out, err = run(*args)
         assert code == 0, (args, err)
         assert_terminal_safe(out)
@@ -195,6 +228,7 @@ def test_cli_list_show_search_tags_are_terminal_safe(tmp_path: Path) -> None:
 
 
 # -- exports ----------------------------------------------------------------------------------
+
 
 def _papers(tmp_path: Path):  # type: ignore[no-untyped-def]
     library = Library(tmp_path / "lib.sqlite3")
@@ -218,9 +252,8 @@ def test_markdown_export_is_literal_and_safe(tmp_path: Path) -> None:
 
 def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
     library = Library(tmp_path / "lib.sqlite3")
-    formulas = ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
-    library.import_records([PaperRecord(title=f, authors=[f]) for f in formulas], _summary(),
-                           "hf-json")
+    formulas = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
+    library.import_records([PaperRecord(title=f, authors=[f]) for f in formulas], _summary(), "hf-json")
     pid = library.resolve(library.get_papers([1])[0].id)
     library.set_note(pid, "=cmd|' /C calc'!A0")
     text = export_papers(library.get_papers(library.all_pids()), "csv")
@@ -228,13 +261,12 @@ def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
     for row in rows:
         for column in ("title", "authors", "note"):
             assert not row[column].startswith(("=", "+", "-", "@", "\t", "\r")), row[column]
-    assert {row["title"] for row in rows} >= {"'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3"}
+    assert {row["title"] for row in rows} >= {'\'=HYPERLINK("http://evil")', "'+1+1", "'-2+3"}
     assert csv_cell(5) == 5 and csv_cell("plain") == "plain"
     library.close()
 
 
-@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp", "Zs")),
-               min_size=1))
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp", "Zs")), min_size=1))
 def test_tex_escape_round_trips_through_a_latex_reader(text: str) -> None:
     from pylatexenc.latex2text import LatexNodes2Text
 
@@ -255,10 +287,20 @@ def test_bibtex_fields_cannot_break_out_and_round_trip(tmp_path: Path) -> None:
     from pylatexenc.latex2text import LatexNodes2Text
 
     library = Library(tmp_path / "lib.sqlite3")
-    library.import_records([PaperRecord(
-        title="Braces } and { back\\slash", arxiv_id="2409.00001", doi="10.1000/ok",
-        primary_category="cs.LG}, title = {Injected", authors=["A. {Weird} Name\\"],
-        abstract="100% of $5 & #1 ~ ^ _ x} y")], _summary(), "hf-json")
+    library.import_records(
+        [
+            PaperRecord(
+                title="Braces } and { back\\slash",
+                arxiv_id="2409.00001",
+                doi="10.1000/ok",
+                primary_category="cs.LG}, title = {Injected",
+                authors=["A. {Weird} Name\\"],
+                abstract="100% of $5 & #1 ~ ^ _ x} y",
+            )
+        ],
+        _summary(),
+        "hf-json",
+    )
     pid = library.resolve("2409.00001")
     library.add_tags([pid], ["x}y", "a\\b"])
     paper = library.get_paper(pid)
@@ -281,8 +323,13 @@ def test_bibtex_fields_cannot_break_out_and_round_trip(tmp_path: Path) -> None:
     summary = import_path(again, path)
     assert (summary.added, summary.skipped) == (1, 0)
     back = again.get_paper(again.resolve("2409.00001"))
-    assert (back.title, back.authors, back.abstract, back.primary_category, back.doi) == \
-        (paper.title, paper.authors, paper.abstract, paper.primary_category, paper.doi)
+    assert (back.title, back.authors, back.abstract, back.primary_category, back.doi) == (
+        paper.title,
+        paper.authors,
+        paper.abstract,
+        paper.primary_category,
+        paper.doi,
+    )
     assert back.keywords == ["a\\b", "x}y"]  # quire's tags come back as keywords
     # A DOI written into an old library before DOIs were checked never reaches the file.
     library._conn.execute("UPDATE papers SET doi='10.1000/x}, note = {Injected'")
@@ -293,6 +340,7 @@ def test_bibtex_fields_cannot_break_out_and_round_trip(tmp_path: Path) -> None:
 
 
 # -- writing exports --------------------------------------------------------------------------
+
 
 def test_write_export_refuses_to_overwrite_unless_asked(tmp_path: Path) -> None:
     from quire.export.writing import ExportExistsError, write_export
@@ -361,6 +409,7 @@ def test_cli_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 # -- undo reverts only what it changed --------------------------------------------------------
 
+
 def test_undo_reverts_the_delta_not_the_snapshot(tmp_path: Path) -> None:
     from quire.undo import UndoStack
 
@@ -398,6 +447,7 @@ def test_undo_reverts_the_delta_not_the_snapshot(tmp_path: Path) -> None:
 
 
 # -- your data: backup and the write-ahead log ------------------------------------------------
+
 
 def test_backup_while_another_connection_writes(tmp_path: Path) -> None:
     import sqlite3

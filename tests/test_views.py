@@ -22,26 +22,26 @@ def test_order_is_appended_only_when_chosen() -> None:
 
 
 def test_view_query_joins_view_and_typed_words() -> None:
-    assert view_query(View("Inbox", "is:unread"), "graph", "upvotes") == \
-        "is:unread graph sort:upvotes"
+    assert view_query(View("Inbox", "is:unread"), "graph", "upvotes") == "is:unread graph sort:upvotes"
     assert view_query(View("All"), "") == ""
 
 
 def test_saved_view_key_wins_over_position(library: Library) -> None:
     library.import_records([PaperRecord(title="One")], ImportSummary(path="m", format="t"), "t")
     library.add_tags(library.all_pids(), ["rl"])
-    views = build_views(library, [SavedView(name="Mine", query="x", key="2"),
-                                  SavedView(name="Other", query="y")])
-    assert [v.name for v in views] == ["Inbox", "All", "Bookmarked", "For you", "#rl", "Mine",
-                                       "Other"]
+    views = build_views(
+        library, [SavedView(name="Mine", query="x", key="2"), SavedView(name="Other", query="y")]
+    )
+    assert [v.name for v in views] == ["Inbox", "All", "Bookmarked", "For you", "#rl", "Mine", "Other"]
     assert view_keys(views) == ["1", None, "3", "4", "5", "2", "7"]
     assert view_for_key(views, "2") == 5 and view_for_key(views, "7") == 6
     assert view_for_key(views, "9") is None
 
 
 def test_annotator_toggles_and_undoes(library: Library) -> None:
-    library.import_records([PaperRecord(title="One"), PaperRecord(title="Two")],
-                           ImportSummary(path="m", format="t"), "t")
+    library.import_records(
+        [PaperRecord(title="One"), PaperRecord(title="Two")], ImportSummary(path="m", format="t"), "t"
+    )
     one, two = library.all_pids()
     annotator = Annotator(library)
     library.set_bookmarked([one], True)

@@ -44,14 +44,20 @@ class Annotator:
     def toggle_bookmark(self, pids: Sequence[int]) -> Change:
         """Bookmark the papers, or unbookmark them if all are bookmarked."""
         value = not all(a.bookmarked for a in self.library.annotations(pids).values())
-        return self._apply(pids, f"{'Bookmarked' if value else 'Unbookmarked'} {count_label(pids)}",
-                           lambda lib, p: lib.set_bookmarked(p, value))
+        return self._apply(
+            pids,
+            f"{'Bookmarked' if value else 'Unbookmarked'} {count_label(pids)}",
+            lambda lib, p: lib.set_bookmarked(p, value),
+        )
 
     def toggle_read(self, pids: Sequence[int]) -> Change:
         """Mark the papers read, or unread if all are read."""
         value = not all(a.read for a in self.library.annotations(pids).values())
-        return self._apply(pids, f"Marked {count_label(pids)} {'read' if value else 'unread'}",
-                           lambda lib, p: lib.set_read(p, value))
+        return self._apply(
+            pids,
+            f"Marked {count_label(pids)} {'read' if value else 'unread'}",
+            lambda lib, p: lib.set_read(p, value),
+        )
 
     def mark_read(self, pid: int) -> Change | None:
         """Mark one paper read (opening it); ``None`` if it already was."""
@@ -61,13 +67,15 @@ class Annotator:
 
     def add_tags(self, pids: Sequence[int], tags: list[str]) -> Change:
         """Add tags to the papers (``ValueError`` names an invalid tag)."""
-        return self._apply(pids, f"Tagged {count_label(pids)} #{' #'.join(tags)}",
-                           lambda lib, p: lib.add_tags(p, tags))
+        return self._apply(
+            pids, f"Tagged {count_label(pids)} #{' #'.join(tags)}", lambda lib, p: lib.add_tags(p, tags)
+        )
 
     def remove_tags(self, pids: Sequence[int], tags: list[str]) -> Change:
         """Remove tags from the papers."""
-        return self._apply(pids, f"Untagged {count_label(pids)} #{' #'.join(tags)}",
-                           lambda lib, p: lib.remove_tags(p, tags))
+        return self._apply(
+            pids, f"Untagged {count_label(pids)} #{' #'.join(tags)}", lambda lib, p: lib.remove_tags(p, tags)
+        )
 
     def set_note(self, pid: int, text: str) -> Change | None:
         """Replace a paper's note; ``None`` if the text is what it already was."""

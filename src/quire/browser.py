@@ -47,8 +47,9 @@ def run_browser(argv: list[str], settle: float = BROWSER_SETTLE) -> str | None:
     to stderr. Blocks up to ``settle`` seconds: call it from a worker thread."""
     with tempfile.TemporaryFile() as err:
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=err, start_new_session=True)
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+            )
         except OSError as error:
             return f"could not run {argv[0]!r}: {error.strerror or error}"
         try:
@@ -78,11 +79,13 @@ def open_url(url: str, template: str = "") -> str | None:
     try:
         controller = webbrowser.get()
     except webbrowser.Error:
-        return "no browser was found; set browser = \"firefox {url}\" (or yours) in the config"
+        return 'no browser was found; set browser = "firefox {url}" (or yours) in the config'
     name = getattr(controller, "name", "")
     if name in CONSOLE_BROWSERS:
-        return (f"the only browser found is {name}, which would take over this terminal; "
-                "set browser = \"firefox {url}\" (or yours) in the config")
+        return (
+            f"the only browser found is {name}, which would take over this terminal; "
+            'set browser = "firefox {url}" (or yours) in the config'
+        )
     try:
         opened = controller.open(url)
     except (OSError, webbrowser.Error) as error:

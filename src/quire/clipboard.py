@@ -37,9 +37,14 @@ def copy_to_system_clipboard(text: str) -> str | None:
         try:
             # No pipes back: wl-copy and xclip leave a child serving the clipboard, which
             # would hold a pipe open and make run() wait for it.
-            done = subprocess.run([path, *argv[1:]], input=text.encode("utf-8"),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  timeout=COPY_TIMEOUT, check=False)
+            done = subprocess.run(
+                [path, *argv[1:]],
+                input=text.encode("utf-8"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=COPY_TIMEOUT,
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError):
             continue
         if done.returncode == 0:

@@ -61,12 +61,11 @@ class FeedConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="Name shown in messages and given to 'quire sync NAME'.",
-                      min_length=1)
+    name: str = Field(description="Name shown in messages and given to 'quire sync NAME'.", min_length=1)
     source: FeedSource = Field(description="'hf-daily' (Daily Papers) or 'arxiv' (an API query).")
     query: str | None = Field(
-        default=None, description="arXiv search_query, e.g. 'cat:cs.CL AND abs:retrieval' "
-        "(arxiv feeds only).")
+        default=None, description="arXiv search_query, e.g. 'cat:cs.CL AND abs:retrieval' (arxiv feeds only)."
+    )
     tag: str | None = Field(default=None, description="Tag given to the papers this feed adds.")
 
     _tag = field_validator("tag")(_normalised_tag)
@@ -86,8 +85,7 @@ class WatchRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="Name shown in notifications and the digest.", min_length=1)
-    query: str = Field(description="A query in the query language, e.g. 'retrieval -survey'.",
-                       min_length=1)
+    query: str = Field(description="A query in the query language, e.g. 'retrieval -survey'.", min_length=1)
     tag: str | None = Field(default=None, description="Tag given to the papers it catches.")
 
     _tag = field_validator("tag")(_normalised_tag)
@@ -106,31 +104,32 @@ class Config(BaseModel):
 
     theme: str = Field(default="quire-dark", description="Theme name (built-in or user theme).")
     default_view: Literal["inbox", "all", "bookmarked", "for-you"] = Field(
-        default="inbox", description="The view shown at start.")
+        default="inbox", description="The view shown at start."
+    )
     default_sort: SortKey = Field(default="date", description="Order of lists without words.")
     columns: list[Column] = Field(
-        default_factory=lambda: list(DEFAULT_COLUMNS),
-        description="Columns of the paper list, in order.")
-    mark_read_on_open: bool = Field(
-        default=True, description="Opening a paper's detail marks it read.")
+        default_factory=lambda: list(DEFAULT_COLUMNS), description="Columns of the paper list, in order."
+    )
+    mark_read_on_open: bool = Field(default=True, description="Opening a paper's detail marks it read.")
     date_format: str = Field(default="%Y-%m-%d", description="strftime format for dates.")
     browser: str | None = Field(
-        default=None, description="Command to open links ({url} is replaced); default: system.")
+        default=None, description="Command to open links ({url} is replaced); default: system."
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict,
-        description="Key overrides by binding id, e.g. bookmark = 'B' (see the help screen).")
+        description="Key overrides by binding id, e.g. bookmark = 'B' (see the help screen).",
+    )
     views: list[SavedView] = Field(default_factory=list, description="Saved searches.")
-    feeds: list[FeedConfig] = Field(default_factory=_default_feeds,
-                                    description="Feeds 'quire sync' and R fetch.")
+    feeds: list[FeedConfig] = Field(
+        default_factory=_default_feeds, description="Feeds 'quire sync' and R fetch."
+    )
     watch: list[WatchRule] = Field(default_factory=list, description="Watch rules.")
-    hf_api_url: str = Field(default="https://huggingface.co",
-                            description="Base URL of the Hugging Face Papers API.")
-    arxiv_api_url: str = Field(default="https://export.arxiv.org",
-                               description="Base URL of the arXiv API.")
-    backfill_days: int = Field(default=7, ge=1, le=366,
-                               description="Days a feed's first sync reaches back.")
-    max_pages: int = Field(default=30, ge=1, le=1000,
-                           description="Most pages one sync fetches per feed.")
+    hf_api_url: str = Field(
+        default="https://huggingface.co", description="Base URL of the Hugging Face Papers API."
+    )
+    arxiv_api_url: str = Field(default="https://export.arxiv.org", description="Base URL of the arXiv API.")
+    backfill_days: int = Field(default=7, ge=1, le=366, description="Days a feed's first sync reaches back.")
+    max_pages: int = Field(default=30, ge=1, le=1000, description="Most pages one sync fetches per feed.")
     sync_on_start: bool = Field(default=False, description="Sync the feeds when the reader opens.")
 
     @field_validator("keymap")
@@ -160,8 +159,7 @@ class Config(BaseModel):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
-        for kind, names in (("feeds", [f.name for f in self.feeds]),
-                            ("watch", [w.name for w in self.watch])):
+        for kind, names in (("feeds", [f.name for f in self.feeds]), ("watch", [w.name for w in self.watch])):
             folded = [n.casefold() for n in names]
             for name in names:
                 if folded.count(name.casefold()) > 1:
@@ -181,14 +179,16 @@ def date_format_problem(value: str) -> str | None:
     i = 0
     while i < len(value):
         if value[i] == "%":
-            directive = value[i + 1:i + 2]
+            directive = value[i + 1 : i + 2]
             if directive == "-":  # glibc's no-padding flag, as in %-d
-                directive = value[i + 2:i + 3]
+                directive = value[i + 2 : i + 3]
                 i += 1
             if directive not in DATE_DIRECTIVES or not directive:
                 shown = f"%{directive}" if directive else "a lone '%' at the end"
-                return (f"{shown} is not a strftime directive "
-                        "(e.g. %Y-%m-%d or %d %b %Y; write %% for a percent sign)")
+                return (
+                    f"{shown} is not a strftime directive "
+                    "(e.g. %Y-%m-%d or %d %b %Y; write %% for a percent sign)"
+                )
             i += 2
         else:
             i += 1
@@ -216,8 +216,9 @@ def _valid_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
             return []
         annotation = field.annotation
         args = getattr(annotation, "__args__", ())
-        current = next((a for a in (annotation, *args) if isinstance(a, type)
-                        and issubclass(a, BaseModel)), None)
+        current = next(
+            (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
         if current is None:
             return []
     return list(current.model_fields) if current else []

@@ -84,8 +84,9 @@ def log_unexpected(error: BaseException, where: str = "") -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.stat().st_size > _LOG_LIMIT:
-            path.write_text(path.read_text(encoding="utf-8", errors="replace")[-_LOG_LIMIT // 2:],
-                            encoding="utf-8")
+            path.write_text(
+                path.read_text(encoding="utf-8", errors="replace")[-_LOG_LIMIT // 2 :], encoding="utf-8"
+            )
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"--- {stamp} quire {__version__} {where}\n{text}\n")
     except OSError:

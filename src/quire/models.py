@@ -223,7 +223,8 @@ class Paper(PaperRecord):
             "title": self.title,
             "abstract": self.abstract,
             "authors": list(self.authors),
-            "author_count": self.author_count if self.author_count is not None
+            "author_count": self.author_count
+            if self.author_count is not None
             else (len(self.authors) or None),
             "organization": self.org_name,
             "published": self.published.isoformat() if self.published else None,

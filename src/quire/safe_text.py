@@ -20,13 +20,27 @@ _PICTURES: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
 _PICTURES[0x7F] = "\u2421"
 # C1 controls (0x80-0x9F: 0x9B is a one-byte CSI, 0x9D a one-byte OSC), bidi marks and overrides,
 # and lone surrogates (which cannot even be encoded for output) become the replacement character.
-_REPLACED = [*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
-             *range(0x2066, 0x206A), *range(0xD800, 0xE000)]
+_REPLACED = [
+    *range(0x80, 0xA0),
+    0x061C,
+    0x200E,
+    0x200F,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    *range(0xD800, 0xE000),
+]
 
 _SINGLE_LINE: dict[int, str] = {
-    **_PICTURES, **dict.fromkeys(_REPLACED, "\ufffd"),
+    **_PICTURES,
+    **dict.fromkeys(_REPLACED, "\ufffd"),
     # Whitespace controls in a one-line field (a title, an author) read best as a space.
-    0x09: " ", 0x0A: " ", 0x0B: " ", 0x0C: " ", 0x0D: " ", 0x2028: " ", 0x2029: " ",
+    0x09: " ",
+    0x0A: " ",
+    0x0B: " ",
+    0x0C: " ",
+    0x0D: " ",
+    0x2028: " ",
+    0x2029: " ",
 }
 _MULTI_LINE: dict[int, str] = {**_SINGLE_LINE, 0x09: "\t", 0x0A: "\n", 0x2028: "\n", 0x2029: "\n"}
 
@@ -40,4 +54,3 @@ def safe_text(text: str, multiline: bool = False) -> str:
     if multiline and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_MULTI_LINE if multiline else _SINGLE_LINE)
-

@@ -9,8 +9,7 @@ import difflib
 from collections.abc import Callable, Iterable
 
 
-def did_you_mean(word: str, choices: Iterable[str],
-                 shown: Callable[[str], str] = repr) -> str:
+def did_you_mean(word: str, choices: Iterable[str], shown: Callable[[str], str] = repr) -> str:
     """`` (did you mean 'bookmark'?)`` for the choice nearest ``word``, or ``""`` if none is
     near; ``shown`` writes the choice as the user would type it."""
     close = difflib.get_close_matches(word, list(choices), n=1)

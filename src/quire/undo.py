@@ -44,9 +44,9 @@ class Delta:
         """The difference between two annotations of one paper."""
         return cls(
             bookmarked=Flag(old.bookmarked, new.bookmarked, old.bookmarked_at, new.bookmarked_at)
-            if old.bookmarked != new.bookmarked else None,
-            read=Flag(old.read, new.read, old.read_at, new.read_at)
-            if old.read != new.read else None,
+            if old.bookmarked != new.bookmarked
+            else None,
+            read=Flag(old.read, new.read, old.read_at, new.read_at) if old.read != new.read else None,
             tags_added=frozenset(new.tags) - frozenset(old.tags),
             tags_removed=frozenset(old.tags) - frozenset(new.tags),
             note=(old.note, new.note) if old.note != new.note else None,
@@ -55,8 +55,7 @@ class Delta:
     @property
     def empty(self) -> bool:
         """Did the change leave this paper as it was?"""
-        return not (self.bookmarked or self.read or self.tags_added or self.tags_removed
-                    or self.note)
+        return not (self.bookmarked or self.read or self.tags_added or self.tags_removed or self.note)
 
     def apply(self, current: Annotation, undo: bool) -> Annotation:
         """``current`` with this change reverted (``undo``) or made again; nothing else touched."""
@@ -69,8 +68,9 @@ class Delta:
             update["read"] = self.read.before if undo else self.read.after
             update["read_at"] = self.read.before_at if undo else self.read.after_at
         if self.tags_added or self.tags_removed:
-            gone, back = ((self.tags_added, self.tags_removed) if undo
-                          else (self.tags_removed, self.tags_added))
+            gone, back = (
+                (self.tags_added, self.tags_removed) if undo else (self.tags_removed, self.tags_added)
+            )
             update["tags"] = sorted((set(current.tags) - gone) | back)
         if self.note:
             was, now = self.note if undo else self.note[::-1]
@@ -104,8 +104,7 @@ class UndoStack:
     def record(self, description: str, before: dict[int, Annotation]) -> Step:
         """Remember a change just written to the store (``before`` is what the setter returned)."""
         after = self.library.annotations(list(before))
-        deltas = {pid: Delta.between(old, after[pid]) for pid, old in before.items()
-                  if pid in after}
+        deltas = {pid: Delta.between(old, after[pid]) for pid, old in before.items() if pid in after}
         step = Step(description, {pid: d for pid, d in deltas.items() if not d.empty})
         if not step.deltas:
             return step  # nothing changed (already bookmarked…): nothing to undo either

@@ -50,8 +50,12 @@ def build_views(library: Library | None, saved: Sequence[SavedView]) -> list[Vie
     """Inbox, All, Bookmarked, For you, one view per tag (with its count), the saved searches.
 
     ``library`` is None when it cannot be read: the views are listed without tag views."""
-    views = [View("Inbox", "is:unread"), View("All", ""),
-             View("Bookmarked", "is:bookmarked"), View("For you", special="for-you")]
+    views = [
+        View("Inbox", "is:unread"),
+        View("All", ""),
+        View("Bookmarked", "is:bookmarked"),
+        View("For you", special="for-you"),
+    ]
     tags = library.tag_counts() if library is not None else []
     views += [View(f"#{tag}", f"tag:{tag}", count=count) for tag, count in tags]
     views += [View(v.name, v.query, key=v.key) for v in saved]
@@ -66,16 +70,19 @@ def with_counts(views: Sequence[View], counts: dict[str, int] | None) -> list[Vi
     """``views`` with the Inbox, All and Bookmarked counts filled in (unchanged without)."""
     if counts is None:
         return list(views)
-    return [replace(view, count=counts[COUNTED[i]]) if i < len(COUNTED) else view
-            for i, view in enumerate(views)]
+    return [
+        replace(view, count=counts[COUNTED[i]]) if i < len(COUNTED) else view for i, view in enumerate(views)
+    ]
 
 
 def view_keys(views: Sequence[View]) -> list[str | None]:
     """The key that opens each view: a saved view's own key, else its position (1-9) unless a
     saved view claimed that key."""
     claimed = {v.key for v in views if v.key}
-    return [view.key or (str(number) if number <= 9 and str(number) not in claimed else None)
-            for number, view in enumerate(views, start=1)]
+    return [
+        view.key or (str(number) if number <= 9 and str(number) not in claimed else None)
+        for number, view in enumerate(views, start=1)
+    ]
 
 
 def view_for_key(views: Sequence[View], key: str) -> int | None:
@@ -99,8 +106,14 @@ def view_query(view: View, typed: str, sort: str | None = None, reverse: bool = 
     return with_order(f"{view.query} {typed}", sort, reverse)
 
 
-def run_view(index: SearchIndex, view: View, text: str, similar_to: int | None = None,
-             correct: bool = True, typed: str | None = None) -> SearchResult:
+def run_view(
+    index: SearchIndex,
+    view: View,
+    text: str,
+    similar_to: int | None = None,
+    correct: bool = True,
+    typed: str | None = None,
+) -> SearchResult:
     """The papers of ``view`` for query ``text`` (For you and similar lists have their own);
     ``correct`` reads misspelt words as the nearest words the library holds.
 
@@ -125,8 +138,9 @@ def run_view(index: SearchIndex, view: View, text: str, similar_to: int | None =
     return index.search(query, correct=correct)
 
 
-def more_elsewhere(index: SearchIndex, view: View, typed: str, found: SearchResult,
-                   correct: bool = True) -> int:
+def more_elsewhere(
+    index: SearchIndex, view: View, typed: str, found: SearchResult, correct: bool = True
+) -> int:
     """How many more papers the words typed find in All than in ``view`` (which found
     ``found``): a search is scoped to the open view, and this says what lies outside it.
 
@@ -137,8 +151,9 @@ def more_elsewhere(index: SearchIndex, view: View, typed: str, found: SearchResu
     return max(0, everywhere.exact - found.exact)
 
 
-def similar_with_papers(index: SearchIndex, library: Library, pid: int,
-                        limit: int) -> list[tuple[Paper, Neighbour]]:
+def similar_with_papers(
+    index: SearchIndex, library: Library, pid: int, limit: int
+) -> list[tuple[Paper, Neighbour]]:
     """The papers most like ``pid``, each with its neighbour record (score, shared terms)."""
     from quire.search import similar_papers
 

@@ -11,9 +11,13 @@ from quire.importers import import_path
 from quire.store import Library
 
 
-def make_app(config: Config | None = None, data_dir: Path | None = None,
-             config_path: Path | None = None, library: Library | None = None,
-             import_sample_if_new: bool = True) -> QuireApp:
+def make_app(
+    config: Config | None = None,
+    data_dir: Path | None = None,
+    config_path: Path | None = None,
+    library: Library | None = None,
+    import_sample_if_new: bool = True,
+) -> QuireApp:
     """Build the reader on a library (opened from ``data_dir`` unless one is given).
 
     A brand-new library gets the bundled sample imported, so there is something to read.

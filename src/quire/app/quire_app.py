@@ -59,8 +59,7 @@ class QuireApp(OrderedKeysApp[int]):
     BINDINGS = app_bindings()
     COMMANDS = App.COMMANDS | {QuireCommands}
 
-    def __init__(self, config: Config, library: Library, config_path: Path,
-                 sample_imported: int = 0) -> None:
+    def __init__(self, config: Config, library: Library, config_path: Path, sample_imported: int = 0) -> None:
         super().__init__()
         self.session = Session(config, config_path, library)
         self.config = config
@@ -78,8 +77,9 @@ class QuireApp(OrderedKeysApp[int]):
         return self.session.index
 
     def _register_themes(self) -> None:
-        themes, problems = load_themes(locations.builtin_themes_dir(),
-                                       locations.user_themes_dir(self.config_path))
+        themes, problems = load_themes(
+            locations.builtin_themes_dir(), locations.user_themes_dir(self.config_path)
+        )
         for theme in themes:
             self.register_theme(theme)
             # Built-in themes pass (tests/test_contrast.py); a user's may not: say so, use it.
@@ -88,7 +88,8 @@ class QuireApp(OrderedKeysApp[int]):
         wanted = self.config.theme
         if wanted not in self.available_themes:
             self.theme_problems.append(
-                f"{self.config_path}: theme {wanted!r} is not installed; using {FALLBACK_THEME}")
+                f"{self.config_path}: theme {wanted!r} is not installed; using {FALLBACK_THEME}"
+            )
             wanted = FALLBACK_THEME
         self.theme = wanted
 
@@ -101,12 +102,17 @@ class QuireApp(OrderedKeysApp[int]):
         except StoreError as error:  # a library that cannot be read says so on the screen
             self.report_error(error)
         if self.theme_problems:
-            self.notify("\n".join(self.theme_problems), title="Theme problems", severity="warning",
-                        timeout=10)
+            self.notify(
+                "\n".join(self.theme_problems), title="Theme problems", severity="warning", timeout=10
+            )
         if self.sample_imported:
-            self.notify(f"Your library was empty, so quire imported its sample library "
-                        f"({self.sample_imported} papers from Hugging Face Daily Papers). "
-                        "Press i to import your own.", title="Welcome", timeout=10)
+            self.notify(
+                f"Your library was empty, so quire imported its sample library "
+                f"({self.sample_imported} papers from Hugging Face Daily Papers). "
+                "Press i to import your own.",
+                title="Welcome",
+                timeout=10,
+            )
         self.push_screen(MainScreen(self.session))
         # After the first paint: the build's thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.build_index)
@@ -155,8 +161,9 @@ class QuireApp(OrderedKeysApp[int]):
             try:
                 save(opened.index)
             except OSError as error:  # a full or read-only cache costs time at the next start
-                self.call_from_thread(self.notify, f"Could not save the search index: {error}",
-                                      severity="warning")
+                self.call_from_thread(
+                    self.notify, f"Could not save the search index: {error}", severity="warning"
+                )
 
     def on_quire_app_index_progress(self, message: QuireApp.IndexProgress) -> None:
         """Show indexing progress in the main screen's status line."""
@@ -195,16 +202,27 @@ class QuireApp(OrderedKeysApp[int]):
             update_config_file(self.config_path, theme=theme)
             self.config.theme = theme
         except (OSError, ValueError) as error:
-            self.notify(f"Could not save the theme to {self.config_path}: {error}",
-                        severity="error")
+            self.notify(f"Could not save the theme to {self.config_path}: {error}", severity="error")
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """A notification, always as plain text: messages carry titles, tags, paths and errors
         that came from files, so they are never parsed as markup and never reach the terminal
         with control characters in them (``markup`` is accepted and ignored)."""
-        super().notify(safe_text(message, multiline=True), title=safe_text(title),
-                       severity=severity, timeout=timeout, markup=False)
+        super().notify(
+            safe_text(message, multiline=True),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     @work(thread=True, group="browser")
     def open_link(self, url: str) -> None:
@@ -216,8 +234,9 @@ class QuireApp(OrderedKeysApp[int]):
         if problem is None:
             self.call_from_thread(self.notify, f"Opened {url} in the browser")
         else:
-            self.call_from_thread(self.notify, f"Could not open {url}: {problem}",
-                                  title="Browser", severity="error", timeout=10)
+            self.call_from_thread(
+                self.notify, f"Could not open {url}: {problem}", title="Browser", severity="error", timeout=10
+            )
 
     @on(MainScreen.OpenLink)
     def _open_link(self, event: MainScreen.OpenLink) -> None:
@@ -253,8 +272,7 @@ class QuireApp(OrderedKeysApp[int]):
             return
         log = log_unexpected(error, where)
         self.crashes.append(error)
-        self.notify(f"Something went wrong (details in {log})", title="Error",
-                    severity="error", timeout=15)
+        self.notify(f"Something went wrong (details in {log})", title="Error", severity="error", timeout=15)
 
     def _handle_exception(self, error: Exception) -> None:
         # A failed worker is reported and the reader keeps running; its thread is gone, the
@@ -265,9 +283,12 @@ class QuireApp(OrderedKeysApp[int]):
             return
         super()._handle_exception(error)
 
-    async def run_action(self, action: str | ActionParseResult,
-                         default_namespace: DOMNode | None = None,
-                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
         """Run a key's action; a failure becomes a notification, never a closed reader."""
         try:
             return await super().run_action(action, default_namespace, namespaces)

@@ -94,8 +94,9 @@ class _WorkerClock(SystemClock):
 
 def sync_running(app: App[Any]) -> bool:
     """Whether this reader is already syncing."""
-    return any(w.group == GROUP and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-               for w in app.workers)
+    return any(
+        w.group == GROUP and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers
+    )
 
 
 def start_sync(screen: Screen[None], session: Session) -> bool:
@@ -105,8 +106,12 @@ def start_sync(screen: Screen[None], session: Session) -> bool:
         app.notify("A sync is already running", title="Sync", severity="warning", markup=False)
         return False
     if not session.config.feeds:
-        app.notify("No feeds configured: add a [[feeds]] table to the config "
-                   "(see config.example.toml)", title="Sync", severity="warning", markup=False)
+        app.notify(
+            "No feeds configured: add a [[feeds]] table to the config (see config.example.toml)",
+            title="Sync",
+            severity="warning",
+            markup=False,
+        )
         return False
 
     def work() -> None:
@@ -131,8 +136,9 @@ def start_sync(screen: Screen[None], session: Session) -> bool:
             return
         except Exception as error:  # a bug must not close the reader; its details go to the log
             log = log_unexpected(error, "sync")
-            screen.post_message(SyncDone(None, f"The sync failed unexpectedly ({type(error).__name__}); "
-                                               f"details are in {log}"))
+            screen.post_message(
+                SyncDone(None, f"The sync failed unexpectedly ({type(error).__name__}); details are in {log}")
+            )
             return
         index = session.index
         if index is not None and result.new_pids:

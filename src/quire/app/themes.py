@@ -14,8 +14,19 @@ from textual.theme import Theme
 
 from quire.config import parse_toml
 
-COLOUR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
-               "success", "warning", "error", "boost")
+COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "success",
+    "warning",
+    "error",
+    "boost",
+)
 
 
 class ThemeFile(BaseModel):
@@ -71,9 +82,11 @@ def load_theme_file(path: Path) -> Theme:
 
 def luminance(colour: Color) -> float:
     """WCAG 2 relative luminance of an opaque colour (0 black to 1 white)."""
+
     def channel(value: int) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
 
 
@@ -85,11 +98,15 @@ def contrast(a: Color, b: Color) -> float:
 
 # (text, background, where): the pairs the reader draws text in, from the widgets' CSS.
 READ_PAIRS = (
-    ("foreground", "background", "text"), ("foreground", "surface", "list text"),
+    ("foreground", "background", "text"),
+    ("foreground", "surface", "list text"),
     ("foreground", "panel", "detail and dialog text"),
-    ("background", "primary", "the cursor row"), ("primary", "panel", "detail titles"),
-    ("accent", "panel", "footer keys and highlights"), ("secondary", "surface", "list tags"),
-    ("secondary", "panel", "detail tags"), ("background", "warning", "warning buttons"),
+    ("background", "primary", "the cursor row"),
+    ("primary", "panel", "detail titles"),
+    ("accent", "panel", "footer keys and highlights"),
+    ("secondary", "surface", "list tags"),
+    ("secondary", "panel", "detail tags"),
+    ("background", "warning", "warning buttons"),
     ("warning", "panel", "dialog warnings"),
 )
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
@@ -105,8 +122,10 @@ def contrast_problems(theme: Theme, minimum: float = MIN_CONTRAST) -> list[str]:
             continue
         ratio = contrast(Color.parse(fore), Color.parse(back))
         if ratio < minimum:
-            problems.append(f"theme {theme.name!r}: {where} ({text} on {ground}) measures "
-                            f"{ratio:.1f}:1, below {minimum}:1; it may be hard to read")
+            problems.append(
+                f"theme {theme.name!r}: {where} ({text} on {ground}) measures "
+                f"{ratio:.1f}:1, below {minimum}:1; it may be hard to read"
+            )
     return problems
 
 

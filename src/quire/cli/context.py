@@ -38,8 +38,10 @@ def _text_arg(value: str, what: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
         raw = value[error.start].encode("utf-8", "surrogateescape")
-        raise CommandError(f"{what}: not UTF-8 text (byte 0x{raw[0]:02x} at character "
-                           f"{error.start + 1}); nothing was changed") from None
+        raise CommandError(
+            f"{what}: not UTF-8 text (byte 0x{raw[0]:02x} at character "
+            f"{error.start + 1}); nothing was changed"
+        ) from None
     return value
 
 
@@ -112,7 +114,6 @@ class Context:
     def print(self, text: str = "") -> None:
         # Every line for a person passes through here: nothing a terminal acts on gets out.
         print(safe_text(text, multiline=True), file=self.out)
-
 
     def close(self) -> None:
         if self._library is not None:

@@ -29,22 +29,32 @@ from quire.errors import QuireError, UsageError
 from quire.safe_text import safe_text
 
 COMMANDS: dict[str, Callable[[Context], int]] = {
-    "import": cmd_import, "list": cmd_list, "search": cmd_list, "show": cmd_show,
+    "import": cmd_import,
+    "list": cmd_list,
+    "search": cmd_list,
+    "show": cmd_show,
     "similar": cmd_similar,
     "bookmark": _flag("set_bookmarked", True, "bookmarked"),
     "unbookmark": _flag("set_bookmarked", False, "unbookmarked"),
     "read": _flag("set_read", True, "marked read"),
     "unread": _flag("set_read", False, "marked unread"),
-    "tag": cmd_tag, "untag": cmd_tag, "tags": cmd_tags, "note": cmd_note,
-    "remove": cmd_remove, "export": cmd_export, "backup": cmd_backup, "config": cmd_config,
+    "tag": cmd_tag,
+    "untag": cmd_tag,
+    "tags": cmd_tags,
+    "note": cmd_note,
+    "remove": cmd_remove,
+    "export": cmd_export,
+    "backup": cmd_backup,
+    "config": cmd_config,
     "paths": cmd_paths,
-    "sync": cmd_sync, "add": cmd_add, "digest": cmd_digest,
+    "sync": cmd_sync,
+    "add": cmd_add,
+    "digest": cmd_digest,
     "doctor": cmd_doctor,
 }
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run quire with these arguments; returns the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -76,8 +86,10 @@ def run_app(ctx: Context) -> int:
     config = load_config(ctx.config_path)
     if not (sys.stdin.isatty() and ctx.out.isatty()):
         # Without a terminal the reader would write escape codes into a pipe or file.
-        raise UsageError("the reader needs a terminal (standard input and output are not "
-                         "one); run a command instead, e.g. 'quire list' (see 'quire --help')")
+        raise UsageError(
+            "the reader needs a terminal (standard input and output are not "
+            "one); run a command instead, e.g. 'quire list' (see 'quire --help')"
+        )
     from quire.app import make_app
 
     app = make_app(config=config, data_dir=ctx.data_dir, config_path=ctx.config_path)

@@ -19,25 +19,31 @@ def cmd_sync(ctx: Context) -> int:
     except SyncError as error:
         raise CommandError(f"sync: {error}") from None
     if not feeds:
-        raise CommandError("sync: no feeds configured; add a [[feeds]] table to "
-                           f"{ctx.config_path} (see config.example.toml)")
+        raise CommandError(
+            f"sync: no feeds configured; add a [[feeds]] table to {ctx.config_path} (see config.example.toml)"
+        )
     try:
-        result = run_sync(ctx.library, config, feeds, since=ctx.args.since,
-                          dry_run=ctx.args.dry_run)
+        result = run_sync(ctx.library, config, feeds, since=ctx.args.since, dry_run=ctx.args.dry_run)
     except SyncError as error:
         raise CommandError(f"sync: {error}") from None
     if ctx.args.json:
-        ctx.print(json.dumps({"feeds": [f.as_json() for f in result.feeds],
-                              "watch": [{"rule": w.rule, "tag": w.tag, "new": len(w.pids)}
-                                        for w in result.watch],
-                              "dry_run": ctx.args.dry_run}, ensure_ascii=False, indent=2))
+        ctx.print(
+            json.dumps(
+                {
+                    "feeds": [f.as_json() for f in result.feeds],
+                    "watch": [{"rule": w.rule, "tag": w.tag, "new": len(w.pids)} for w in result.watch],
+                    "dry_run": ctx.args.dry_run,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for report in result.feeds:
             if report.error:
                 print(f"quire: {report.line()}", file=ctx.err)
             else:
-                ctx.print(report.line() + (" (dry run: nothing stored)"
-                                           if ctx.args.dry_run else ""))
+                ctx.print(report.line() + (" (dry run: nothing stored)" if ctx.args.dry_run else ""))
         for watch in result.watch:
             if watch.pids:
                 tagged = f", tagged {watch.tag}" if watch.tag else ""
@@ -83,10 +89,11 @@ def cmd_digest(ctx: Context) -> int:
         raise CommandError(f"digest: {error}") from None
     entries = digest(ctx.library, config.watch, since)
     if not config.watch and not entries:
-        raise CommandError("digest: no watch rules configured; add a [[watch]] table to "
-                           f"{ctx.config_path} (see config.example.toml)")
-    text = digest_json(entries, since) if ctx.args.format == "json" else \
-        digest_markdown(entries, since)
+        raise CommandError(
+            "digest: no watch rules configured; add a [[watch]] table to "
+            f"{ctx.config_path} (see config.example.toml)"
+        )
+    text = digest_json(entries, since) if ctx.args.format == "json" else digest_markdown(entries, since)
     ctx.print(text)
     if not ctx.args.keep:
         mark_digest_sent(ctx.library)

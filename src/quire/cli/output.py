@@ -34,16 +34,26 @@ def _row(paper: Paper) -> str:
 
 def _detail(paper: Paper) -> str:
     lines = [paper.title, ""]
-    meta = [("id", paper.id), ("published", paper.published.isoformat() if paper.published else ""),
-            ("authors", ", ".join(paper.authors) or (counted(paper.author_count, "author")
-                                                     if paper.author_count else "")),
-            ("organization", paper.org_name or ""),
-            ("upvotes", "" if paper.upvotes is None else str(paper.upvotes)),
-            ("categories", " ".join(paper.categories)), ("doi", paper.doi or ""),
-            ("code", paper.github_repo or ""), ("sources", ", ".join(paper.sources)),
-            ("tags", ", ".join(paper.annotation.tags)),
-            ("state", ("read" if paper.annotation.read else "unread")
-             + (", bookmarked" if paper.annotation.bookmarked else ""))]
+    meta = [
+        ("id", paper.id),
+        ("published", paper.published.isoformat() if paper.published else ""),
+        (
+            "authors",
+            ", ".join(paper.authors) or (counted(paper.author_count, "author") if paper.author_count else ""),
+        ),
+        ("organization", paper.org_name or ""),
+        ("upvotes", "" if paper.upvotes is None else str(paper.upvotes)),
+        ("categories", " ".join(paper.categories)),
+        ("doi", paper.doi or ""),
+        ("code", paper.github_repo or ""),
+        ("sources", ", ".join(paper.sources)),
+        ("tags", ", ".join(paper.annotation.tags)),
+        (
+            "state",
+            ("read" if paper.annotation.read else "unread")
+            + (", bookmarked" if paper.annotation.bookmarked else ""),
+        ),
+    ]
     lines[0] = safe_text(paper.title)
     lines += [f"{k:>12}: {safe_text(v)}" for k, v in meta if v]
     if paper.abstract:
@@ -53,8 +63,12 @@ def _detail(paper: Paper) -> str:
     return "\n".join(lines)
 
 
-def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
-                  extra: Callable[[Paper], dict[str, Any]] | None = None) -> None:
+def _print_papers(
+    ctx: Context,
+    papers: Sequence[Paper],
+    as_json: bool,
+    extra: Callable[[Paper], dict[str, Any]] | None = None,
+) -> None:
     if as_json:
         rows = [{**p.as_json(), **(extra(p) if extra else {})} for p in papers]
         ctx.print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -63,8 +77,14 @@ def _print_papers(ctx: Context, papers: Sequence[Paper], as_json: bool,
         ctx.print(_row(paper))
 
 
-def _run_query(ctx: Context, query: str, sort: str | None = None, reverse: bool = False,
-               limit: int = 0, correct: bool = True) -> SearchResult:
+def _run_query(
+    ctx: Context,
+    query: str,
+    sort: str | None = None,
+    reverse: bool = False,
+    limit: int = 0,
+    correct: bool = True,
+) -> SearchResult:
     if not sort and not parse_query(query).has_words and parse_query(query).sort is None:
         default = load_config(ctx.config_path).default_sort  # the config's order for lists without words
         sort = default if default != "date" else None

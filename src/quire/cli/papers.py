@@ -63,27 +63,30 @@ def _import_with_progress(ctx: Context, file: Path) -> ImportSummary:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), transient=True,
-                  console=Console(file=ctx.raw_err)) as bar:
+    with Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=Console(file=ctx.raw_err),
+    ) as bar:
         task = bar.add_task(safe_text(f"importing {file.name}"), total=None)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return import_path(ctx.library, file, fmt=args.format, year=args.year,
-                           on_progress=advance)
+        return import_path(ctx.library, file, fmt=args.format, year=args.year, on_progress=advance)
 
 
 def cmd_list(ctx: Context) -> int:
     args = ctx.args
     if args.command == "search" and not args.query.strip():
         raise UsageError("search: give a query (or use 'quire list')")
-    result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit,
-                        correct=not args.as_typed)
+    result = _run_query(ctx, args.query or "", args.sort, args.reverse, args.limit, correct=not args.as_typed)
     papers = ctx.library.get_papers(result.pids)
     as_search = ctx.args.command == "search" or bool(result.query.has_words)
-    also = set(result.pids[result.exact:])
+    also = set(result.pids[result.exact :])
     why: dict[int, list[str]] = {}
     if args.explain and result.query.has_words:
         from quire.search.explain import explain
@@ -93,10 +96,12 @@ def cmd_list(ctx: Context) -> int:
     def extra(paper: Paper) -> dict[str, Any]:
         if not as_search:
             return {}
-        matched = ctx.index.matched_terms(paper.pid, sorted(result.terms)) if result.terms \
-            else []
-        fields = {"score": round(result.scores.get(paper.pid, 0.0), 4), "matched": matched,
-                  "also_relevant": paper.pid in also}
+        matched = ctx.index.matched_terms(paper.pid, sorted(result.terms)) if result.terms else []
+        fields = {
+            "score": round(result.scores.get(paper.pid, 0.0), 4),
+            "matched": matched,
+            "also_relevant": paper.pid in also,
+        }
         if args.explain:
             fields["explain"] = why.get(paper.pid, [])
         return fields
@@ -133,8 +138,7 @@ def cmd_similar(ctx: Context) -> int:
     pid = ctx.resolve(ctx.args.id)
     found = similar_with_papers(ctx.index, ctx.library, pid, limit=ctx.args.limit)
     if ctx.args.json:
-        rows = [{**paper.as_json(), "score": round(n.score, 4), "shared": n.shared}
-                for paper, n in found]
+        rows = [{**paper.as_json(), "score": round(n.score, 4), "shared": n.shared} for paper, n in found]
         ctx.print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for paper, n in found:
@@ -152,6 +156,7 @@ def _flag(method: str, value: bool, done: str) -> Callable[[Context], int]:
         getattr(ctx.library, method)(pids, value)
         ctx.print(f"{done} {counted(len(pids), 'paper')}")
         return 0
+
     return run
 
 
@@ -174,8 +179,9 @@ def cmd_tag(ctx: Context) -> int:
 def cmd_tags(ctx: Context) -> int:
     counts = ctx.library.tag_counts()
     if ctx.args.json:
-        ctx.print(json.dumps([{"tag": tag, "count": count} for tag, count in counts],
-                             ensure_ascii=False, indent=2))
+        ctx.print(
+            json.dumps([{"tag": tag, "count": count} for tag, count in counts], ensure_ascii=False, indent=2)
+        )
         return 0
     for tag, count in counts:
         ctx.print(f"{count:>6}  {tag}")
@@ -203,8 +209,11 @@ def cmd_remove(ctx: Context) -> int:
         for paper in ctx.library.get_papers(result.pids[:20]):
             ctx.print(_row(paper))
         count = len(result.pids)
-        print(f"quire: remove: {count} {'paper matches' if count == 1 else 'papers match'}; "
-              "nothing removed: add --yes to remove them with their annotations", file=ctx.err)
+        print(
+            f"quire: remove: {count} {'paper matches' if count == 1 else 'papers match'}; "
+            "nothing removed: add --yes to remove them with their annotations",
+            file=ctx.err,
+        )
         return 0
     removed = ctx.library.remove(result.pids)
     ctx.print(f"removed {counted(removed, 'paper')}")

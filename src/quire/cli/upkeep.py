@@ -1,5 +1,4 @@
-"""Commands that look after the library and quire itself: backup, config, paths, doctor.
-"""
+"""Commands that look after the library and quire itself: backup, config, paths, doctor."""
 
 from __future__ import annotations
 
@@ -21,8 +20,7 @@ def cmd_backup(ctx: Context) -> int:
     if target.exists() and not ctx.args.force:
         raise CommandError(f"{target} exists; add --force to overwrite it")
     if not target.parent.is_dir():
-        raise CommandError(f"{target}: the folder {target.parent} does not exist "
-                           "(quire creates no folders)")
+        raise CommandError(f"{target}: the folder {target.parent} does not exist (quire creates no folders)")
     ctx.library.backup(target)
     ctx.print(f"backed up {counted(ctx.library.count(), 'paper')} to {target}")
     return 0
@@ -47,10 +45,14 @@ def cmd_config(ctx: Context) -> int:
 
 
 def cmd_paths(ctx: Context) -> int:
-    paths = {"config": ctx.config_path, "data": ctx.data_dir,
-             "library": locations.library_file(ctx.data_dir),
-             "cache": locations.cache_dir(), "errors": locations.error_log(),
-             "themes": locations.user_themes_dir(ctx.config_path)}
+    paths = {
+        "config": ctx.config_path,
+        "data": ctx.data_dir,
+        "library": locations.library_file(ctx.data_dir),
+        "cache": locations.cache_dir(),
+        "errors": locations.error_log(),
+        "themes": locations.user_themes_dir(ctx.config_path),
+    }
     if ctx.args.json:
         ctx.print(json.dumps({k: str(v) for k, v in paths.items()}, ensure_ascii=False, indent=2))
         return 0

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from quire.store import Library
 
 EXPORT_FORMATS = ("bibtex", "markdown", "json", "csv", "quire")
-SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv",
-            "quire": ".quire.json"}
+SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json", "csv": ".csv", "quire": ".quire.json"}
 
 
 def _ascii_word(text: str) -> str:
@@ -33,8 +32,11 @@ def citation_key(paper: Paper) -> str:
     """``lastname2024firstword``, the usual shape of a citation key."""
     last = _ascii_word(paper.authors[0].split()[-1]).lower() if paper.authors else "anon"
     year = str(paper.published.year) if paper.published else ""
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", _ascii_word_spaced(paper.title))
-             if w.lower() not in {"a", "an", "the", "on", "of", "for", "to", "in"}]
+    words = [
+        w
+        for w in re.findall(r"[A-Za-z0-9]+", _ascii_word_spaced(paper.title))
+        if w.lower() not in {"a", "an", "the", "on", "of", "for", "to", "in"}
+    ]
     return f"{last or 'anon'}{year}{words[0].lower() if words else ''}"
 
 
@@ -43,8 +45,16 @@ def _ascii_word_spaced(text: str) -> str:
 
 
 _TEX_SPECIALS = {
-    "\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "%": "\\%",
-    "#": "\\#", "_": "\\_", "~": "\\textasciitilde{}", "^": "{^}",
+    "\\": "\\textbackslash{}",
+    "{": "\\{",
+    "}": "\\}",
+    "$": "\\$",
+    "&": "\\&",
+    "%": "\\%",
+    "#": "\\#",
+    "_": "\\_",
+    "~": "\\textasciitilde{}",
+    "^": "{^}",
 }
 _TEX_SPECIALS_UNPAIRED = {**_TEX_SPECIALS, "{": "\\lbrace{}", "}": "\\rbrace{}"}
 
@@ -86,8 +96,14 @@ def to_bibtex_entry(paper: Paper, key: str | None = None) -> Entry:
     fields = [Field("title", "{" + tex_escape(paper.title) + "}")]
     if paper.authors:
         # A name holding " and " would become two authors unless braced as one.
-        fields.append(Field("author", " and ".join(
-            "{" + tex_escape(a) + "}" if " and " in a else tex_escape(a) for a in paper.authors)))
+        fields.append(
+            Field(
+                "author",
+                " and ".join(
+                    "{" + tex_escape(a) + "}" if " and " in a else tex_escape(a) for a in paper.authors
+                ),
+            )
+        )
     if paper.published:
         fields.append(Field("year", str(paper.published.year)))
         fields.append(Field("date", paper.published.isoformat()))
@@ -141,11 +157,13 @@ def to_markdown(papers: Sequence[Paper]) -> str:
         link = arxiv_url(paper.arxiv_id) if paper.arxiv_id else None
         title = md_escape(paper.title)
         lines.append(f"## [{title}]({link})" if link else f"## {title}")
-        meta = [paper.published.isoformat() if paper.published else None,
-                paper.authors_label or None,
-                paper.org_name,
-                counted(paper.upvotes, "upvote") if paper.upvotes is not None else None,
-                paper.id]
+        meta = [
+            paper.published.isoformat() if paper.published else None,
+            paper.authors_label or None,
+            paper.org_name,
+            counted(paper.upvotes, "upvote") if paper.upvotes is not None else None,
+            paper.id,
+        ]
         lines.append("")
         lines.append(" · ".join(md_escape(m) for m in meta if m))
         if paper.annotation.tags:
@@ -153,8 +171,10 @@ def to_markdown(papers: Sequence[Paper]) -> str:
             lines.append("Tags: " + ", ".join(md_escape(t) for t in paper.annotation.tags))
         if paper.annotation.note:
             lines.append("")
-            lines.extend("> " + md_escape(line)
-                         for line in safe_text(paper.annotation.note, multiline=True).split("\n"))
+            lines.extend(
+                "> " + md_escape(line)
+                for line in safe_text(paper.annotation.note, multiline=True).split("\n")
+            )
         if paper.abstract:
             lines += ["", " ".join(md_escape(paper.abstract).split())]
         lines.append("")
@@ -166,8 +186,21 @@ def to_json(papers: Sequence[Paper]) -> str:
     return json.dumps([p.as_json() for p in papers], ensure_ascii=False, indent=2) + "\n"
 
 
-CSV_COLUMNS = ("id", "arxiv_id", "title", "authors", "author_count", "organization", "published",
-               "upvotes", "tags", "bookmarked", "read", "note", "abstract")
+CSV_COLUMNS = (
+    "id",
+    "arxiv_id",
+    "title",
+    "authors",
+    "author_count",
+    "organization",
+    "published",
+    "upvotes",
+    "tags",
+    "bookmarked",
+    "read",
+    "note",
+    "abstract",
+)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -203,7 +236,10 @@ def to_csv(papers: Sequence[Paper]) -> str:
 
 
 EXPORTERS: dict[str, Callable[[Sequence[Paper]], str]] = {
-    "bibtex": to_bibtex, "markdown": to_markdown, "json": to_json, "csv": to_csv,
+    "bibtex": to_bibtex,
+    "markdown": to_markdown,
+    "json": to_json,
+    "csv": to_csv,
 }
 
 

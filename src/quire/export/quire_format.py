@@ -116,9 +116,15 @@ def write_library_file(papers: Sequence[dict[str, Any]]) -> str:
 
     The header comes first (detection reads it), then one paper per line.
     """
-    header = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION,
-                         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
-                         "quire_version": __version__}, ensure_ascii=False)
+    header = json.dumps(
+        {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+            "quire_version": __version__,
+        },
+        ensure_ascii=False,
+    )
     lines = [json.dumps(paper, ensure_ascii=False) for paper in papers]
     body = ",\n".join(lines)
     return header[:-1] + ', "papers": [\n' + body + ("\n" if lines else "") + "]}\n"
@@ -138,16 +144,18 @@ def parse_library_file(data: Any) -> LibraryFile:
     key this version does not know.
     """
     if not isinstance(data, dict):
-        raise LibraryFileError(f"not a quire library file (a {type(data).__name__}, not an "
-                               "object with a header)")
+        raise LibraryFileError(
+            f"not a quire library file (a {type(data).__name__}, not an object with a header)"
+        )
     if data.get("format") != FORMAT_NAME:
         raise LibraryFileError(f"format: {data.get('format')!r} is not {FORMAT_NAME!r}")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise LibraryFileError(f"version: {version!r} is not a version number")
     if version > FORMAT_VERSION:
-        raise LibraryFileError(f"version: {version} is newer than this quire reads "
-                               f"({FORMAT_VERSION}); upgrade quire")
+        raise LibraryFileError(
+            f"version: {version} is newer than this quire reads ({FORMAT_VERSION}); upgrade quire"
+        )
     try:
         return LibraryFile.model_validate(data)
     except ValidationError as error:

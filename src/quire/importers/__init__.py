@@ -5,6 +5,11 @@ from quire.importers.detect import FORMATS, detect_format
 from quire.importers.run import import_path, iter_import_files
 
 __all__ = [
-    "FORMATS", "ImportCancelled", "ImportFailure", "ParseContext", "detect_format", "import_path",
+    "FORMATS",
+    "ImportCancelled",
+    "ImportFailure",
+    "ParseContext",
+    "detect_format",
+    "import_path",
     "iter_import_files",
 ]

@@ -77,8 +77,7 @@ def read_arxiv_atom(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             ],
             "published": _day(_text(entry, f"{ATOM}published")),
             "updated": _day(_text(entry, f"{ATOM}updated")),
-            "categories": [c.get("term", "") for c in entry.findall(f"{ATOM}category")
-                           if c.get("term")],
+            "categories": [c.get("term", "") for c in entry.findall(f"{ATOM}category") if c.get("term")],
             "primary_category": primary.get("term") if primary is not None else None,
             "comment": _text(entry, f"{ARXIV}comment"),
             "journal_ref": _text(entry, f"{ARXIV}journal_ref"),

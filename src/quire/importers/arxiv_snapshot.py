@@ -23,8 +23,15 @@ from quire.models import PaperRecord
 
 PROGRESS_EVERY = 2000
 # Keys only snapshot records have (Hugging Face items say "summary", "paper", "publishedAt").
-SNAPSHOT_KEYS = ("authors_parsed", "versions", "update_date", "journal-ref", "report-no",
-                 "submitter", "abstract")
+SNAPSHOT_KEYS = (
+    "authors_parsed",
+    "versions",
+    "update_date",
+    "journal-ref",
+    "report-no",
+    "submitter",
+    "abstract",
+)
 
 
 def _one_line(text: Any) -> str | None:
@@ -79,8 +86,7 @@ def _names(obj: dict[str, Any]) -> list[str]:
         return [" ".join(tex_to_text(n).split()) for n in names]
     raw = obj.get("authors")
     if isinstance(raw, str):
-        return [" ".join(tex_to_text(n).split())
-                for n in re.split(r",\s*|\s+and\s+", raw) if n.strip()]
+        return [" ".join(tex_to_text(n).split()) for n in re.split(r",\s*|\s+and\s+", raw) if n.strip()]
     return []
 
 
@@ -149,9 +155,7 @@ def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise ctx.fail(
-                    f"line {number}: not UTF-8 text (byte 0x{raw[error.start]:02x})"
-                ) from None
+                raise ctx.fail(f"line {number}: not UTF-8 text (byte 0x{raw[error.start]:02x})") from None
             if "\x00" in line:
                 raise ctx.fail(f"line {number}: looks like a binary file")
             try:
@@ -175,8 +179,12 @@ def read_arxiv_snapshot(ctx: ParseContext) -> Iterator[PaperRecord]:
 
 def is_snapshot_object(obj: Any) -> bool:
     """Does this JSON object look like a snapshot record (rather than a Hugging Face item)?"""
-    return (isinstance(obj, dict) and "paper" not in obj and "summary" not in obj
-            and any(key in obj for key in SNAPSHOT_KEYS))
+    return (
+        isinstance(obj, dict)
+        and "paper" not in obj
+        and "summary" not in obj
+        and any(key in obj for key in SNAPSHOT_KEYS)
+    )
 
 
 def read_arxiv_snapshot_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:

@@ -25,8 +25,20 @@ MAX_COUNT = 10**12  # upvotes, comments, stars, author counts
 MAX_TEXT_FILE_BYTES = 512 * 1024 * 1024  # whole-file formats; the snapshot is streamed
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # The months as every importer reads them (BibTeX macros, Hugging Face dates, snapshot stamps).
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 MONTH_NUMBERS = {name[:3].casefold(): number for number, name in enumerate(MONTH_NAMES, start=1)}
 
 
@@ -83,8 +95,7 @@ def load_json(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"line {error.lineno}, column {error.colno}: not valid JSON "
-                         f"({error.msg})") from None
+        raise ValueError(f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})") from None
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     except ValueError as error:  # e.g. "Exceeds the limit (4300 digits) for integer string"
@@ -131,8 +142,7 @@ def check_record(record: PaperRecord) -> PaperRecord | str:
             total += sum(lengths)
             if _has_surrogate("".join(value)):
                 changes[name] = [_SURROGATES.sub("\ufffd", item) for item in value]
-        elif isinstance(value, int) and not isinstance(value, bool) \
-                and not 0 <= value <= MAX_COUNT:
+        elif isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_COUNT:
             return f"{name}: {_short_number(value)} is out of range (0 to {MAX_COUNT:,})"
         elif isinstance(value, date) and not 1 <= value.year <= 9999:
             return f"{name}: impossible date"  # pragma: no cover - date() refuses these already
@@ -159,8 +169,10 @@ def read_text(path: Path) -> str:
     except OSError as error:
         raise ImportFailure(f"{name}: cannot read: {error.strerror or error}") from None
     if len(data) > MAX_TEXT_FILE_BYTES:
-        raise ImportFailure(f"{name}: larger than {MAX_TEXT_FILE_BYTES // 2**20} MB; only the "
-                            "arXiv snapshot (JSON lines) is read as a stream")
+        raise ImportFailure(
+            f"{name}: larger than {MAX_TEXT_FILE_BYTES // 2**20} MB; only the "
+            "arXiv snapshot (JSON lines) is read as a stream"
+        )
     return decode_text(path, data)
 
 

@@ -37,13 +37,32 @@ _ARXIV_IN_TEXT = re.compile(
     r"(\d{4}\.\d{4,5}|[a-z][a-z\-]{1,16}(?:\.[a-z]{2})?/\d{7})(v\d{1,3})?(?!\d)",
     re.IGNORECASE,
 )
-_ARXIV_FIELDS = ("doi", "url", "journal", "journaltitle", "note", "howpublished", "booktitle",
-                 "publisher", "eprint")
+_ARXIV_FIELDS = (
+    "doi",
+    "url",
+    "journal",
+    "journaltitle",
+    "note",
+    "howpublished",
+    "booktitle",
+    "publisher",
+    "eprint",
+)
 _JR = re.compile(r"^(?:jr|sr|[ivx]{1,4})\.?$", re.IGNORECASE)
 # Container fields a child entry takes from the entry its ``crossref`` names.
 _NOT_INHERITED = frozenset(["crossref", "ids", "xref", "entryset", "related", "sortkey"])
-_VOLUMES = frozenset(["proceedings", "mvproceedings", "book", "mvbook", "collection",
-                      "mvcollection", "reference", "mvreference"])
+_VOLUMES = frozenset(
+    [
+        "proceedings",
+        "mvproceedings",
+        "book",
+        "mvbook",
+        "collection",
+        "mvcollection",
+        "reference",
+        "mvreference",
+    ]
+)
 
 
 def _literal_end(value: str, start: int) -> int:
@@ -204,8 +223,11 @@ def _year_month(fields: dict[str, object]) -> tuple[int | None, int | None, int 
     if isinstance(raw_date, str):
         match = re.match(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", raw_date)
         if match:
-            return (int(match.group(1)), int(match.group(2)) if match.group(2) else None,
-                    int(match.group(3)) if match.group(3) else None)
+            return (
+                int(match.group(1)),
+                int(match.group(2)) if match.group(2) else None,
+                int(match.group(3)) if match.group(3) else None,
+            )
     raw_year = fields.get("year")
     match = re.match(r"\s*(\d{4})(?!\d)", str(raw_year)) if raw_year is not None else None
     if not match:
@@ -292,8 +314,7 @@ def _entry_record(entry: Entry) -> PaperRecord:
         author_count=len(authors) or None,
         published=_published(fields),
         doi=doi,
-        journal_ref=_text(fields.get("journal") or fields.get("journaltitle")
-                          or fields.get("booktitle")),
+        journal_ref=_text(fields.get("journal") or fields.get("journaltitle") or fields.get("booktitle")),
         primary_category=_text(fields.get("primaryclass")),
         keywords=[k.strip() for k in re.split(r"[,;]", keywords_text) if k.strip()],
     )
@@ -316,8 +337,11 @@ def read_bibtex(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
         if isinstance(block, DuplicateBlockKeyBlock):
             # BibTeX itself keeps the first entry with a key and ignores the repeat.
             first = (block.previous_block.start_line or 0) + 1
-            ctx.skip(line, f"duplicate citation key {block.key!r} (already used on line {first}); "
-                           "give the entry its own key to import it")
+            ctx.skip(
+                line,
+                f"duplicate citation key {block.key!r} (already used on line {first}); "
+                "give the entry its own key to import it",
+            )
         else:
             ctx.skip(line, f"not a BibTeX entry that can be read ({_why(block)})")
     if not entries and library.failed_blocks:
@@ -325,8 +349,11 @@ def read_bibtex(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
         raise ctx.fail(f"line {first_line + 1}: no BibTeX entry could be parsed")
     for entry in entries:
         where = f"line {(entry.start_line or 0) + 1} (@{entry.entry_type}{{{entry.key}}})"
-        if (entry.key.casefold() in parents and entry.entry_type.casefold() in _VOLUMES
-                and _field(entry, "crossref") is None):
+        if (
+            entry.key.casefold() in parents
+            and entry.entry_type.casefold() in _VOLUMES
+            and _field(entry, "crossref") is None
+        ):
             ctx.skip(where, "a volume other entries cite through crossref, not a paper")
             continue
         try:

@@ -11,10 +11,23 @@ FORMATS = ("hf-text", "hf-json", "arxiv-atom", "arxiv-snapshot", "bibtex", "quir
 _QUIRE_HEADER = re.compile(r'"format"\s*:\s*"quire-library"')
 _BIBTEX_ENTRY = re.compile(r"^\s*@\w+\s*[{(]", re.MULTILINE)
 _JSON_KEY = re.compile(r'"([A-Za-z_][\w\-]{0,40})"\s*:')
-_SNAPSHOT_ONLY = frozenset(["authors_parsed", "versions", "update_date", "journal-ref", "report-no",
-                            "submitter", "abstract"])
-_HF_ONLY = frozenset(["paper", "summary", "publishedAt", "upvotes", "submittedOnDailyAt",
-                      "numComments", "thumbnail", "submittedBy", "githubRepo", "ai_summary"])
+_SNAPSHOT_ONLY = frozenset(
+    ["authors_parsed", "versions", "update_date", "journal-ref", "report-no", "submitter", "abstract"]
+)
+_HF_ONLY = frozenset(
+    [
+        "paper",
+        "summary",
+        "publishedAt",
+        "upvotes",
+        "submittedOnDailyAt",
+        "numComments",
+        "thumbnail",
+        "submittedBy",
+        "githubRepo",
+        "ai_summary",
+    ]
+)
 
 
 def _json_flavour(head: str) -> str | None:
@@ -40,8 +53,7 @@ def detect_format(path: Path, head: str) -> str:
             obj = json.loads(first_line)
         except (ValueError, RecursionError):  # bad JSON, a huge integer, deep nesting
             obj = None
-        if isinstance(obj, dict) and ("abstract" in obj or "authors_parsed" in obj
-                                      or "versions" in obj):
+        if isinstance(obj, dict) and ("abstract" in obj or "authors_parsed" in obj or "versions" in obj):
             return "arxiv-snapshot"
         return _json_flavour(stripped) or ("arxiv-snapshot" if suffix == ".jsonl" else "hf-json")
     if stripped.startswith("["):

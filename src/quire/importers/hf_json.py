@@ -52,7 +52,8 @@ def hf_item_to_record(item: dict[str, Any]) -> PaperRecord:
     raw_id = paper.get("id")
     arxiv = split_arxiv_version(raw_id) if isinstance(raw_id, str) and raw_id else None
     authors = [
-        a["name"].strip() for a in _list(paper.get("authors"))
+        a["name"].strip()
+        for a in _list(paper.get("authors"))
         if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()
     ]
     org = paper.get("organization") if isinstance(paper.get("organization"), dict) else None
@@ -94,8 +95,11 @@ def read_hf_json(text: str, ctx: ParseContext) -> Iterator[PaperRecord]:
             continue
         try:
             # A snapshot record among API items is read as what it is, never imported hollow.
-            record = (snapshot_line_to_record(item) if is_snapshot_object(item) and item.get("id")
-                      else hf_item_to_record(item))
+            record = (
+                snapshot_line_to_record(item)
+                if is_snapshot_object(item) and item.get("id")
+                else hf_item_to_record(item)
+            )
         except ValidationError as error:
             ctx.skip(where, describe_validation(error))
             continue

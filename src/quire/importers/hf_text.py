@@ -95,7 +95,7 @@ def _strip_header(lines: list[str]) -> list[str]:
             index += 1
         elif folded.startswith("subscribe") and len(line) > len("subscribe"):
             # The no-blank-line layout glues the first title onto the Subscribe button.
-            return [line[len("Subscribe"):], *lines[index + 1:]]
+            return [line[len("Subscribe") :], *lines[index + 1 :]]
         else:
             break
     rest = lines[index:]

@@ -83,8 +83,15 @@ def iter_import_files(path: Path, cancelled: Callable[[], bool] = _never) -> lis
 def _require_regular(path: Path, mode: int) -> None:
     if stat.S_ISREG(mode):
         return
-    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
     raise ImportFailure(f"{display_path(path)}: is {kind}; quire imports regular files only")
 
 
@@ -135,8 +142,7 @@ def _records(path: Path, fmt: str | None, ctx: ParseContext) -> tuple[str, Itera
     return chosen, _TEXT_READERS[chosen](text, ctx)
 
 
-def _checked(records: Iterator[PaperRecord], ctx: ParseContext, fmt: str
-             ) -> Iterator[PaperRecord]:
+def _checked(records: Iterator[PaperRecord], ctx: ParseContext, fmt: str) -> Iterator[PaperRecord]:
     """Pass good records through, skip and count those beyond the limits.
 
     Fails (so the transaction rolls back) if the file held none, or if the reader itself broke:
@@ -160,8 +166,9 @@ def _checked(records: Iterator[PaperRecord], ctx: ParseContext, fmt: str
     except MemoryError:
         raise ctx.fail("too large to read into memory") from None
     except Exception as error:  # the shared boundary: one bad file never stops the others
-        raise ctx.fail(f"could not be read as {fmt} after record {number} "
-                       f"({type(error).__name__}: {str(error)[:200]})") from error
+        raise ctx.fail(
+            f"could not be read as {fmt} after record {number} ({type(error).__name__}: {str(error)[:200]})"
+        ) from error
     if count == 0:
         detail = f" ({len(ctx.skipped)} skipped; first: {ctx.skipped[0]})" if ctx.skipped else ""
         raise ctx.fail(f"no papers found in the file{detail}")
@@ -185,13 +192,11 @@ def import_path(
     except FileNotFoundError:
         raise ImportFailure(f"{display_path(path)}: no such file") from None
     except OSError as error:
-        raise ImportFailure(f"{display_path(path)}: cannot read: {error.strerror or error}"
-                            ) from None
+        raise ImportFailure(f"{display_path(path)}: cannot read: {error.strerror or error}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportFailure(f"{display_path(path)}: is a directory")
     _require_regular(path, info.st_mode)
-    ctx = ParseContext(path=path, year=year, on_progress=on_progress,
-                       today=today or date.today())
+    ctx = ParseContext(path=path, year=year, on_progress=on_progress, today=today or date.today())
     if (fmt or detect_format(path, _sniff(path))) == "quire":
         summary = import_quire_file(library, path)
         if on_progress is not None:
@@ -202,8 +207,7 @@ def import_path(
     except QuireError:
         raise
     except Exception as error:  # detection or a reader's set-up broke: this file fails alone
-        raise ctx.fail(f"could not be read ({type(error).__name__}: {str(error)[:200]})"
-                       ) from error
+        raise ctx.fail(f"could not be read ({type(error).__name__}: {str(error)[:200]})") from error
     summary = ImportSummary(path=ctx.name, format=chosen)
     library.import_records(_checked(records, ctx, chosen), summary, source=chosen)
     summary.skipped += len(ctx.skipped)

@@ -23,9 +23,26 @@ from typing import Any
 # Arguments are passed to pylatexenc as private-use placeholders and substituted afterwards.
 _SLOTS = [chr(0xE000 + i) for i in range(16)]
 # Control symbols whose meaning is just the character (or a space); no need to ask pylatexenc.
-_ESCAPES = {"%": "%", "&": "&", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ",
-            "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "",
-            "\n": " ", "\t": " "}
+_ESCAPES = {
+    "%": "%",
+    "&": "&",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+    "{": "{",
+    "}": "}",
+    " ": " ",
+    "\\": " ",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    "!": "",
+    "-": "",
+    "/": "",
+    "@": "",
+    "\n": " ",
+    "\t": " ",
+}
 # Accent macros that take one character as argument without braces: \'e, \"o, \c c, \v s.
 _SYMBOL_ACCENTS = frozenset("'\"^`~=.")
 _LETTER_ACCENTS = frozenset(["c", "v", "u", "H", "k", "r", "d", "b", "t", "G", "U"])
@@ -47,15 +64,32 @@ def _decoder() -> Any:
     context = get_default_latex_context_db()
     # A URL is shown as itself, not wrapped in <…> (bibtexparser's own middleware does the same);
     # text symbols reference managers write (Zotero's {\textless}) that pylatexenc lacks.
-    symbols = {"LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "textless": "<",
-               "textgreater": ">", "textbar": "|", "textquotedbl": '"', "textunderscore": "_",
-               "textquotesingle": "'", "textasciicircum": "^", "textdollar": "$", "S": "\u00a7",
-               "copyright": "\u00a9", "pounds": "\u00a3", "textbraceleft": "{",
-               "textbraceright": "}"}
+    symbols = {
+        "LaTeX": "LaTeX",
+        "TeX": "TeX",
+        "BibTeX": "BibTeX",
+        "textless": "<",
+        "textgreater": ">",
+        "textbar": "|",
+        "textquotedbl": '"',
+        "textunderscore": "_",
+        "textquotesingle": "'",
+        "textasciicircum": "^",
+        "textdollar": "$",
+        "S": "\u00a7",
+        "copyright": "\u00a9",
+        "pounds": "\u00a3",
+        "textbraceleft": "{",
+        "textbraceright": "}",
+    }
     context.add_context_category(
-        "quire", prepend=True,
-        macros=[MacroTextSpec("url", simplify_repl="%s"),
-                *(MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items())])
+        "quire",
+        prepend=True,
+        macros=[
+            MacroTextSpec("url", simplify_repl="%s"),
+            *(MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items()),
+        ],
+    )
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", strict_latex_spaces=True)
 
 
@@ -157,8 +191,13 @@ class _Scan:
         if "{" in segment or "}" in segment:
             segment = segment.replace("{", "").replace("}", "")
         if self.bibtex:
-            segment = (segment.replace("~", " ").replace("---", "\u2014").replace("--", "\u2013")
-                       .replace("``", "\u201c").replace("''", "\u201d"))
+            segment = (
+                segment.replace("~", " ")
+                .replace("---", "\u2014")
+                .replace("--", "\u2013")
+                .replace("``", "\u201c")
+                .replace("''", "\u201d")
+            )
         return segment
 
     def decode(self, start: int, end: int, depth: int = 0) -> str:
@@ -189,11 +228,11 @@ class _Scan:
         if text.startswith("$$", i):
             close = self._next(self.doubles, i + 2, end)
             if close >= 0:
-                out.append(text[i:close + 2])
+                out.append(text[i : close + 2])
                 return close + 2
         close = self._next(self.dollars, i + 1, end)
         if close >= 0:
-            out.append(text[i:close + 1])
+            out.append(text[i : close + 1])
             return close + 1
         out.append("$")
         return i + 1
@@ -212,7 +251,7 @@ class _Scan:
             positions = self.close_paren if char == "(" else self.close_bracket
             close = self._next(positions, i + 2, end)
             if close >= 0:
-                out.append(text[i:close + 2])  # \( … \) and \[ … \] are math: kept
+                out.append(text[i : close + 2])  # \( … \) and \[ … \] are math: kept
                 return close + 2
         letters = _LETTERS.match(text, i + 1, end)
         if letters is None and char in _ESCAPES:

@@ -15,14 +15,16 @@ if TYPE_CHECKING:
     from quire.search.similar import for_you, similar_papers
 
 _WHERE = {
-    "Neighbour": "quire.search.engine", "SearchIndex": "quire.search.engine",
-    "SearchResult": "quire.search.engine", "Query": "quire.search.query",
-    "parse_query": "quire.search.query", "for_you": "quire.search.similar",
+    "Neighbour": "quire.search.engine",
+    "SearchIndex": "quire.search.engine",
+    "SearchResult": "quire.search.engine",
+    "Query": "quire.search.query",
+    "parse_query": "quire.search.query",
+    "for_you": "quire.search.similar",
     "similar_papers": "quire.search.similar",
 }
 
-__all__ = ["Neighbour", "Query", "SearchIndex", "SearchResult", "for_you", "parse_query",
-           "similar_papers"]
+__all__ = ["Neighbour", "Query", "SearchIndex", "SearchResult", "for_you", "parse_query", "similar_papers"]
 
 
 def __getattr__(name: str) -> Any:

@@ -43,8 +43,9 @@ def _best_long_form(short: str, words: list[str]) -> list[str] | None:
     # Schwartz & Hearst: match short-form characters right to left; the first must start a word.
     while s_index >= 0:
         char = letters[s_index]
-        while l_index >= 0 and (text[l_index] != char or (
-                s_index == 0 and l_index > 0 and text[l_index - 1].isalnum())):
+        while l_index >= 0 and (
+            text[l_index] != char or (s_index == 0 and l_index > 0 and text[l_index - 1].isalnum())
+        ):
             l_index -= 1
         if l_index < 0:
             return None
@@ -61,7 +62,7 @@ def definitions(text: str) -> Iterator[tuple[str, tuple[str, ...]]]:
     """Each ``(short form, long form terms)`` defined in ``text``, both as index terms."""
     for match in _PAREN.finditer(text):
         inside = match.group(1).strip()
-        before = text[max(0, match.start() - 200):match.start()]
+        before = text[max(0, match.start() - 200) : match.start()]
         # "long form (SF)" or "long form (SF; more)" / "(SF, ...)".
         head = _HEAD_END.split(inside, maxsplit=1)[0].strip()
         if _is_short_form(head):
@@ -146,8 +147,9 @@ class AcronymTable:
     def longest_long_form(self) -> int:
         """How many terms the longest long form has (bounds the search over a query)."""
         if self._longest is None:
-            self._longest = max((len(key.split()) for forms in self.counts.values()
-                                 for key in forms), default=0)
+            self._longest = max(
+                (len(key.split()) for forms in self.counts.values() for key in forms), default=0
+            )
         return self._longest
 
     def to_json(self) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class Growable:
             grown = np.zeros(max(need, self.size + self.size // 2, 1024), dtype=self.data.dtype)
             grown[: self.size] = self.data[: self.size]
             self.data = grown
-        self.data[self.size:need] = values
+        self.data[self.size : need] = values
         self.size = need
 
     def view(self) -> Array:
@@ -107,11 +107,10 @@ class _AppendOnly:
         cut = len(self.base)
         if end <= cut:
             return self.base[start:end]
-        tail = np.frombuffer(self.tail, dtype=np.uint32) if self.tail else \
-            np.zeros(0, dtype=np.uint32)
+        tail = np.frombuffer(self.tail, dtype=np.uint32) if self.tail else np.zeros(0, dtype=np.uint32)
         if start >= cut:
-            return tail[start - cut:end - cut]
-        return np.concatenate([self.base[start:], tail[:end - cut]])
+            return tail[start - cut : end - cut]
+        return np.concatenate([self.base[start:], tail[: end - cut]])
 
     def parts(self) -> list[Array]:
         """The values as consecutive arrays (written one after the other when saving)."""
@@ -145,8 +144,9 @@ class _Idf(Mapping[str, float]):
 class PostingsBM25(BM25Okapi):  # type: ignore[misc]
     """BM25Okapi scoring over postings lists, with incremental adds and removals."""
 
-    def __init__(self, corpus: Iterable[Sequence[str]] = (), k1: float = 1.5, b: float = 0.75,
-                 epsilon: float = 0.25) -> None:
+    def __init__(
+        self, corpus: Iterable[Sequence[str]] = (), k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25
+    ) -> None:
         self._empty()
         super().__init__(list(corpus), k1=k1, b=b, epsilon=epsilon)
         self.idf = _Idf(self)
@@ -219,8 +219,9 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         if not len(sizes):
             return []
         known = np.fromiter(map(self.vocab.__getitem__, terms), dtype=np.int64, count=len(terms))
-        return self._add(known[ids] if len(ids) else np.zeros(0, dtype=np.int64),
-                         np.asarray(sizes, dtype=np.int64))
+        return self._add(
+            known[ids] if len(ids) else np.zeros(0, dtype=np.int64), np.asarray(sizes, dtype=np.int64)
+        )
 
     def _add(self, tids: Array, sizes: Array) -> list[int]:
         first = len(self.lengths)
@@ -278,7 +279,7 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
 
     def _staged_postings(self, first: int, end: int) -> tuple[Array, Array]:
         """Term ids and slots of the postings of documents ``[first, end)``, in slot order."""
-        ptr = self.doc_ptr.view()[first:end + 1].astype(np.int64)
+        ptr = self.doc_ptr.view()[first : end + 1].astype(np.int64)
         tids = self.doc_terms.slice(int(ptr[0]), int(ptr[-1]))
         slots = np.repeat(np.arange(first, end, dtype=np.uint32), np.diff(ptr))
         return tids, slots
@@ -338,8 +339,8 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         for tid in sorted(self.buffers):
             docs, freqs = self.buffers[tid]
             place = int(cursor[tid])
-            docs_out[place:place + len(docs)] = np.frombuffer(docs, dtype=np.uint32)
-            tfs_out[place:place + len(docs)] = np.frombuffer(freqs, dtype=np.uint16)
+            docs_out[place : place + len(docs)] = np.frombuffer(docs, dtype=np.uint32)
+            tfs_out[place : place + len(docs)] = np.frombuffer(freqs, dtype=np.uint16)
             cursor[tid] += len(docs)
         for first, end, tfs in self.staged:
             tids, slots = self._staged_postings(first, end)
@@ -347,8 +348,7 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             order = np.argsort(tids.astype(np.uint16) if n_terms <= 65536 else tids, kind="stable")
             sorted_tids = tids[order]
             run_start = np.flatnonzero(np.diff(sorted_tids.astype(np.int64), prepend=-1))
-            rank = np.arange(len(order)) - np.repeat(run_start, np.diff(run_start,
-                                                                         append=len(order)))
+            rank = np.arange(len(order)) - np.repeat(run_start, np.diff(run_start, append=len(order)))
             dest = cursor[sorted_tids] + rank
             docs_out[dest] = slots[order]
             tfs_out[dest] = tfs[order]
@@ -457,8 +457,9 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
 
     # scoring -------------------------------------------------------------------------------
 
-    def get_batch_scores(self, query: Sequence[str], doc_ids: Sequence[int] | Slots
-                         ) -> npt.NDArray[np.float64]:
+    def get_batch_scores(
+        self, query: Sequence[str], doc_ids: Sequence[int] | Slots
+    ) -> npt.NDArray[np.float64]:
         """BM25 scores of ``query`` for the given slots only (rank-bm25's method, on postings)."""
         ids = np.asarray(doc_ids, dtype=np.int64)
         scores = np.zeros(len(ids))
@@ -494,8 +495,7 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             docs, tfs = self._postings_of(tid)
             if not len(docs):
                 continue
-            norm = self.k1 * (1 - self.b + self.b * lengths[docs].astype(np.float64)
-                              / (self.avgdl or 1.0))
+            norm = self.k1 * (1 - self.b + self.b * lengths[docs].astype(np.float64) / (self.avgdl or 1.0))
             tf = tfs.astype(np.float64)
             idf = self.idf.get(term) or 0.0
             scores[docs] += idf * (tf * (self.k1 + 1) / (tf + norm))
@@ -543,14 +543,19 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             "bm25_lengths": [self.lengths.view()],
             "bm25_alive": [self.alive.view().copy()],
         }
-        scalars = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon,
-                   "total_len": self.total_len, "live_docs": self.live_docs,
-                   "average_idf": self.average_idf, "n_terms": len(self.terms)}
+        scalars = {
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+            "total_len": self.total_len,
+            "live_docs": self.live_docs,
+            "average_idf": self.average_idf,
+            "n_terms": len(self.terms),
+        }
         return arrays, scalars
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, Array], scalars: Mapping[str, Any]
-                    ) -> PostingsBM25:
+    def from_arrays(cls, arrays: Mapping[str, Array], scalars: Mapping[str, Any]) -> PostingsBM25:
         """Rebuild from ``to_arrays``' output (arrays may be memory-mapped; nothing is copied)."""
         self = cls.__new__(cls)
         self._empty()
@@ -566,8 +571,12 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         self.block_ptr = arrays["bm25_block_ptr"]
         self.block_docs = arrays["bm25_block_docs"]
         self.block_tfs = arrays["bm25_block_tfs"]
-        pending = zip(arrays["bm25_pending_tids"].tolist(), arrays["bm25_pending_docs"].tolist(),
-                      arrays["bm25_pending_tfs"].tolist(), strict=True)
+        pending = zip(
+            arrays["bm25_pending_tids"].tolist(),
+            arrays["bm25_pending_docs"].tolist(),
+            arrays["bm25_pending_tfs"].tolist(),
+            strict=True,
+        )
         for tid, slot, tf in pending:
             docs, freqs = self.buffers.setdefault(tid, (array("I"), array("H")))
             docs.append(slot)
@@ -584,9 +593,12 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         self._sync_sizes()
         self.idf = _Idf(self)
         n_slots = len(self.lengths)
-        if not (len(self.df) == len(self.idf_values) == len(self.terms) == len(self.block_ptr) - 1
-                and len(self.doc_ptr) == n_slots + 1 and len(self.alive) == n_slots
-                and int(self.block_ptr[-1]) == len(self.block_docs) == len(self.block_tfs)
-                and int(self.doc_ptr[n_slots]) == len(self.doc_terms)):
+        if not (
+            len(self.df) == len(self.idf_values) == len(self.terms) == len(self.block_ptr) - 1
+            and len(self.doc_ptr) == n_slots + 1
+            and len(self.alive) == n_slots
+            and int(self.block_ptr[-1]) == len(self.block_docs) == len(self.block_tfs)
+            and int(self.doc_ptr[n_slots]) == len(self.doc_terms)
+        ):
             raise ValueError("the index arrays do not fit together")
         return self

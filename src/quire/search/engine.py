@@ -33,8 +33,17 @@ from quire.search.results import Neighbour, SearchResult
 from quire.search.tokenizer import index_term_ids
 from quire.store import Library
 
-__all__ = ["ALSO_RELEVANT_LIMIT", "COLUMNS", "NO_DATE", "ORDERS", "Mask", "Neighbour", "Progress",
-           "SearchIndex", "SearchResult"]
+__all__ = [
+    "ALSO_RELEVANT_LIMIT",
+    "COLUMNS",
+    "NO_DATE",
+    "ORDERS",
+    "Mask",
+    "Neighbour",
+    "Progress",
+    "SearchIndex",
+    "SearchResult",
+]
 
 TITLE_WEIGHT = 3  # a title word counts as three abstract words
 TAG_WEIGHT = 2
@@ -82,8 +91,11 @@ class SearchIndex(IndexOrdering):
                 if self.text:
                     # Each paper as two documents, its title and the rest: the title is
                     # tokenized once and its terms counted thrice.
-                    terms, ids, sizes = _weigh_titles(*index_term_ids(chain.from_iterable(
-                        ([row["title"]], self._texts(row)) for row in batch)))
+                    terms, ids, sizes = _weigh_titles(
+                        *index_term_ids(
+                            chain.from_iterable(([row["title"]], self._texts(row)) for row in batch)
+                        )
+                    )
                     for row in batch:
                         self.lexicon.learn(f"{row['title']}. {row['abstract'] or ''}")
                 else:
@@ -134,8 +146,14 @@ class SearchIndex(IndexOrdering):
         """The texts of the document BM25 sees besides the title (which counts thrice): tags
         count twice."""
         texts = []
-        for text in (row["abstract"], row["authors_text"], row["org_name"], row["org_handle"],
-                     row["keywords_text"], row["note"]):
+        for text in (
+            row["abstract"],
+            row["authors_text"],
+            row["org_name"],
+            row["org_handle"],
+            row["keywords_text"],
+            row["note"],
+        ):
             if text:
                 texts.append(text)
         tags = row["tags"]
@@ -171,8 +189,7 @@ class SearchIndex(IndexOrdering):
         self.slot_of.put(pids, slots)
         self.titles.extend([fold(row["title"]) for row in rows])
         self.ids.extend([row["arxiv_id"] or row["short_id"] for row in rows])
-        self.orgs.extend([fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}")
-                          for row in rows])
+        self.orgs.extend([fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}") for row in rows])
         self.sources.extend([row["sources"] or "" for row in rows])
         self.author_names.extend([fold(row["authors_text"] or "") for row in rows])
         for name, column in values.items():
@@ -212,8 +229,9 @@ class SearchIndex(IndexOrdering):
             return arrays, scalars
 
     @classmethod
-    def from_arrays(cls, library: Library, arrays: dict[str, npt.NDArray[Any]],
-                    scalars: dict[str, Any]) -> SearchIndex:
+    def from_arrays(
+        cls, library: Library, arrays: dict[str, npt.NDArray[Any]], scalars: dict[str, Any]
+    ) -> SearchIndex:
         """Rebuild an index from ``to_arrays``' output (arrays may be memory-mapped).
 
         Raises ``ValueError`` (or ``KeyError``) when the parts do not fit together.
@@ -239,9 +257,9 @@ class SearchIndex(IndexOrdering):
         slots = arrays["tag_slots"].tolist()
         at = 0
         for name, count in zip(names, counts, strict=True):
-            index.tags[name] = set(slots[at:at + count])
+            index.tags[name] = set(slots[at : at + count])
             at += count
-            for slot in slots[at - count:at]:
+            for slot in slots[at - count : at]:
                 index.slot_tags[slot] = (*index.slot_tags.get(slot, ()), name)
         index.slot_tags = {s: tuple(sorted(t)) for s, t in index.slot_tags.items()}
         index.slot_of = _SlotMap(arrays["slot_of"])
@@ -257,8 +275,7 @@ class SearchIndex(IndexOrdering):
         rank = arrays.get("title_rank")
         if rank is not None and len(rank) == n_slots:
             index._title_rank = rank
-        index.extras = {name[6:]: value for name, value in arrays.items()
-                        if name.startswith("extra_")}
+        index.extras = {name[6:]: value for name, value in arrays.items() if name.startswith("extra_")}
         index.rev = int(scalars["rev"])
         acronyms = index.extras.get(ACRONYM_EXTRA)
         if acronyms is not None:
@@ -272,8 +289,7 @@ class SearchIndex(IndexOrdering):
 
     # -- queries -------------------------------------------------------------------------------
 
-    def search(self, query: Query | str, limit: int | None = None, correct: bool = True
-               ) -> SearchResult:
+    def search(self, query: Query | str, limit: int | None = None, correct: bool = True) -> SearchResult:
         """Run a query (text or parsed). Never raises for a bad query: see ``result.errors``.
 
         ``correct=False`` searches words no paper holds as typed (no typo correction).
@@ -320,8 +336,9 @@ class SearchIndex(IndexOrdering):
                 partial[also[best[:ALSO_RELEVANT_LIMIT]]] = True
                 unlisted = len(also) - ALSO_RELEVANT_LIMIT
         keep = full | partial
-        phrase_alts = [a for c in query.clauses for a in c if a.phrase] + \
-                      [a for a in query.excluded if a.phrase]
+        phrase_alts = [a for c in query.clauses for a in c if a.phrase] + [
+            a for a in query.excluded if a.phrase
+        ]
         if phrase_alts and keep.any():
             checked = self._check_phrases(query, np.flatnonzero(keep))
             keep = np.zeros_like(keep)
@@ -346,10 +363,19 @@ class SearchIndex(IndexOrdering):
             ordered = ordered[:limit]
             scores = scores[:limit] if scores is not None else None
         pids: list[int] = self.cols["pid"].view()[ordered].tolist()
-        return SearchResult(query, pids, scores.tolist() if scores is not None else [],
-                            plan.terms, plan.prefixes, sort, exact=min(exact, len(pids)),
-                            plan=plan, as_typed=not correct, unlisted=unlisted,
-                            total=total)
+        return SearchResult(
+            query,
+            pids,
+            scores.tolist() if scores is not None else [],
+            plan.terms,
+            plan.prefixes,
+            sort,
+            exact=min(exact, len(pids)),
+            plan=plan,
+            as_typed=not correct,
+            unlisted=unlisted,
+            total=total,
+        )
 
     # -- explaining ----------------------------------------------------------------------------
 
@@ -375,13 +401,13 @@ class SearchIndex(IndexOrdering):
         return weights[:count]
 
 
-def _weigh_titles(terms: list[str], ids: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
-                  ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _weigh_titles(
+    terms: list[str], ids: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
+) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Papers given as (title, rest) document pairs → one document each, the title's terms
     repeated ``TITLE_WEIGHT`` times (BM25 sees only how often each term occurs)."""
     times = np.tile(np.array([TITLE_WEIGHT, 1], dtype=np.int64), len(sizes) // 2)
-    return terms, np.repeat(ids, np.repeat(times, sizes)), \
-        TITLE_WEIGHT * sizes[0::2] + sizes[1::2]
+    return terms, np.repeat(ids, np.repeat(times, sizes)), TITLE_WEIGHT * sizes[0::2] + sizes[1::2]
 
 
 def _return_free_memory() -> None:

@@ -100,7 +100,7 @@ class Lexicon:
 
     def update(self, vocabulary: list[str]) -> None:
         """Group the terms added to the vocabulary since the last update (ids only grow)."""
-        new = vocabulary[self._seen:]
+        new = vocabulary[self._seen :]
         for term in new:
             self.stems.setdefault(stem(term), []).append(term)
         self.typos.add(new)
@@ -118,8 +118,9 @@ class Lexicon:
 class Planner:
     """Builds the ``Plan`` of a query against one index's vocabulary."""
 
-    def __init__(self, lexicon: Lexicon, bm25: PostingsBM25,
-                 expand_prefix: Callable[[str], list[str]]) -> None:
+    def __init__(
+        self, lexicon: Lexicon, bm25: PostingsBM25, expand_prefix: Callable[[str], list[str]]
+    ) -> None:
         self.lexicon = lexicon
         self.bm25 = bm25
         self.expand_prefix = expand_prefix
@@ -162,8 +163,9 @@ class Planner:
             nearest = self.lexicon.typos.nearest(term, self.papers_holding)
             if nearest:
                 plan.corrections[term] = tuple(nearest)
-                forms = tuple(dict.fromkeys(f for n in nearest for f in self.lexicon.forms(n)
-                                            if f not in nearest))
+                forms = tuple(
+                    dict.fromkeys(f for n in nearest for f in self.lexicon.forms(n) if f not in nearest)
+                )
                 return Word(term, tuple(nearest), forms, typo=True)
         return word
 
@@ -173,8 +175,11 @@ class Planner:
         for long_form in self.lexicon.acronyms.long_forms(term):
             words = tuple(Word(t, (t,), self.lexicon.forms(t)) for t in long_form)
             # Scored as the mean of its words, so a long form counts as one word would.
-            variants.append(Variant(words, ACRONYM_WEIGHT / len(words),
-                                    f"{term} = {' '.join(long_form)}", must_match=True))
+            variants.append(
+                Variant(
+                    words, ACRONYM_WEIGHT / len(words), f"{term} = {' '.join(long_form)}", must_match=True
+                )
+            )
             plan.acronyms.append(f"{term} = {' '.join(long_form)}")
         return variants
 
@@ -187,20 +192,24 @@ class Planner:
         i = 0
         while i < len(clauses):
             for width in range(min(longest, len(clauses) - i), 1, -1):
-                span = clauses[i:i + width]
-                if not all(len(c) == 1 and len(c[0][0].words) == 1 and not c[0][0].words[0].typo
-                           for c in span):
+                span = clauses[i : i + width]
+                if not all(
+                    len(c) == 1 and len(c[0][0].words) == 1 and not c[0][0].words[0].typo for c in span
+                ):
                     continue
                 terms = tuple(c[0][0].words[0].asked for c in span)
                 short = self.lexicon.acronyms.short_form(terms)
                 if short is None or not self.papers_holding(short):
                     continue
                 together = Variant(tuple(c[0][0].words[0] for c in span))
-                via = Variant((Word(short, (short,), self.lexicon.forms(short)),),
-                              ACRONYM_WEIGHT * width, f"{' '.join(terms)} = {short}",
-                              must_match=True)
+                via = Variant(
+                    (Word(short, (short,), self.lexicon.forms(short)),),
+                    ACRONYM_WEIGHT * width,
+                    f"{' '.join(terms)} = {short}",
+                    must_match=True,
+                )
                 plan.acronyms.append(via.acronym)
-                clauses[i:i + width] = [[[together, via]]]
+                clauses[i : i + width] = [[[together, via]]]
                 break
             i += 1
 
@@ -212,7 +221,7 @@ class Scorer:
         self.bm25 = bm25
         self.alive = alive
         self.n = len(alive)
-        lengths = np.asarray(bm25.lengths.view()[:self.n], dtype=np.float64)
+        lengths = np.asarray(bm25.lengths.view()[: self.n], dtype=np.float64)
         self.norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / (bm25.avgdl or 1.0))
         self._held: dict[tuple[str, ...], tuple[Slots, Floats]] = {}
         self._words: dict[Word, tuple[Mask, Floats]] = {}

@@ -38,8 +38,10 @@ class Explanation:
         out = [f"score {self.score:.3f} · {tier}"]
         for match in self.words:
             where = "; ".join(f"{name}: {', '.join(terms)}" for name, terms in match.fields.items())
-            out.append(f"  {match.word}: {match.how} → {', '.join(match.terms)}"
-                       f" (+{match.score:.3f}){' in ' + where if where else ''}")
+            out.append(
+                f"  {match.word}: {match.how} → {', '.join(match.terms)}"
+                f" (+{match.score:.3f}){' in ' + where if where else ''}"
+            )
         if self.missing:
             out.append(f"  not in this paper: {', '.join(self.missing)}")
         return out
@@ -48,10 +50,12 @@ class Explanation:
 def _fields(paper: Paper) -> dict[str, set[str]]:
     """The index terms of each field of a paper, as the index saw them."""
     texts = {
-        "title": paper.title, "abstract": paper.abstract or "",
+        "title": paper.title,
+        "abstract": paper.abstract or "",
         "authors": " ".join(paper.authors),
         "organisation": f"{paper.org_name or ''} {paper.org_handle or ''}",
-        "tags": " ".join(paper.annotation.tags), "note": paper.annotation.note or "",
+        "tags": " ".join(paper.annotation.tags),
+        "note": paper.annotation.note or "",
     }
     return {name: set(index_terms(text)) for name, text in texts.items() if text.strip()}
 
@@ -84,26 +88,28 @@ def explain(index: SearchIndex, result: SearchResult, papers: list[Paper]) -> li
             at = position.get(paper.pid)
             every = at is None or at < result.exact
             fields = _fields(paper)
-            explanation = Explanation(paper.pid, paper.title,
-                                      result.scores.get(paper.pid, 0.0), every)
+            explanation = Explanation(paper.pid, paper.title, result.scores.get(paper.pid, 0.0), every)
             for clause in result.plan.clauses:
                 found = False
                 for variants in clause:
                     # An alternative scores as its best reading that the paper holds whole.
-                    held_whole = [v for v in variants
-                                  if all(scorer.word(w)[0][slot] for w in v.words)]
+                    held_whole = [v for v in variants if all(scorer.word(w)[0][slot] for w in v.words)]
                     if not held_whole:
                         continue
                     found = True
                     best = max(held_whole, key=lambda v: float(scorer.variant(v)[1][slot]))
                     for word in best.words:
                         held = [t for t in word.terms if index.bm25.tf_in(t, slot)]
-                        where = {name: [t for t in held if t in terms]
-                                 for name, terms in fields.items()}
-                        explanation.words.append(WordMatch(
-                            word.asked, _how(word, best, held), held,
-                            {k: v for k, v in where.items() if v},
-                            float(scorer.word(word)[1][slot]) * best.weight))
+                        where = {name: [t for t in held if t in terms] for name, terms in fields.items()}
+                        explanation.words.append(
+                            WordMatch(
+                                word.asked,
+                                _how(word, best, held),
+                                held,
+                                {k: v for k, v in where.items() if v},
+                                float(scorer.word(word)[1][slot]) * best.weight,
+                            )
+                        )
                 if not found:
                     explanation.missing.append(" ".join(w.asked for w in clause[0][0].words))
             out.append(explanation)

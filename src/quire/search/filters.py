@@ -91,20 +91,19 @@ class IndexFilters(IndexData):
         elif flt.name == "source":
             part[[i for i, src in enumerate(self.sources) if flt.value in src]] = True
         elif flt.name == "id":
-            part[[i for i, ident in enumerate(self.ids) if ident.casefold().startswith(flt.value)]] \
-                = True
+            part[[i for i, ident in enumerate(self.ids) if ident.casefold().startswith(flt.value)]] = True
         return part
 
-    def _check_phrases(self, query: Query, slots: npt.NDArray[np.int64]
-                       ) -> npt.NDArray[np.int64]:
+    def _check_phrases(self, query: Query, slots: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Keep the slots whose text holds each required phrase and no excluded one."""
         pids = [self.pids[s] for s in slots.tolist()]
         texts = self.library.texts(pids)
         keep = []
         for slot, pid in zip(slots.tolist(), pids, strict=True):
             sequence = [t for _, _, t in iter_tokens(texts.get(pid, ""))]
-            ok = all(any(not a.phrase or _contains(sequence, a.terms) for a in clause)
-                     for clause in query.clauses)
+            ok = all(
+                any(not a.phrase or _contains(sequence, a.terms) for a in clause) for clause in query.clauses
+            )
             ok = ok and not any(a.phrase and _contains(sequence, a.terms) for a in query.excluded)
             if ok:
                 keep.append(slot)
@@ -113,4 +112,4 @@ class IndexFilters(IndexData):
 
 def _contains(sequence: list[str], phrase: tuple[str, ...]) -> bool:
     width = len(phrase)
-    return any(tuple(sequence[i:i + width]) == phrase for i in range(len(sequence) - width + 1))
+    return any(tuple(sequence[i : i + width]) == phrase for i in range(len(sequence) - width + 1))

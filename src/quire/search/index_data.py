@@ -20,8 +20,19 @@ from quire.store import Library
 
 NO_DATE = -(2**31)
 Mask = npt.NDArray[np.bool_]
-COLUMNS = ("pid", "published", "added", "upvotes", "authors", "bookmarked", "read", "note",
-           "abstract", "code", "tagged")
+COLUMNS = (
+    "pid",
+    "published",
+    "added",
+    "upvotes",
+    "authors",
+    "bookmarked",
+    "read",
+    "note",
+    "abstract",
+    "code",
+    "tagged",
+)
 
 
 @lru_cache(maxsize=65536)  # papers share publication days: most rows find theirs here
@@ -38,8 +49,7 @@ class _Column:
     """A growable numpy column (amortised appends, vectorised reads); may start memory-mapped."""
 
     def __init__(self, fill: int = 0, data: npt.NDArray[np.int64] | None = None) -> None:
-        self.data: npt.NDArray[np.int64] = np.full(1024, fill, dtype=np.int64) if data is None \
-            else data
+        self.data: npt.NDArray[np.int64] = np.full(1024, fill, dtype=np.int64) if data is None else data
         self.fill = fill
         self.size = 0 if data is None else len(data)
 

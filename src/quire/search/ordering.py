@@ -22,9 +22,14 @@ class IndexOrdering(IndexFilters):
         for key in ORDERS:
             self.ordered_slots(key)
 
-    def _order_scored(self, keep: Mask, score_all: npt.NDArray[np.float64], partial: Mask,
-                      reverse: bool, limit: int | None = None
-                      ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    def _order_scored(
+        self,
+        keep: Mask,
+        score_all: npt.NDArray[np.float64],
+        partial: Mask,
+        reverse: bool,
+        limit: int | None = None,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The kept slots best score first (newest first among equals, then by paper id), full
         matches before partial ones; and their scores. With ``limit``, only the first
         ``limit`` of that order (what a one-off command prints).
@@ -40,8 +45,7 @@ class IndexOrdering(IndexFilters):
         if limit and not reverse and len(slots) > 4 * limit:
             best = _best(np.flatnonzero(~tier), scores, limit)
             if len(best) < limit:
-                best = np.concatenate([best, _best(np.flatnonzero(tier), scores,
-                                                   limit - len(best))])
+                best = np.concatenate([best, _best(np.flatnonzero(tier), scores, limit - len(best))])
             return slots[best], scores[best]
         order: npt.NDArray[np.int64] = np.argsort(-scores, kind="stable")
         if reverse:
@@ -96,8 +100,9 @@ class IndexOrdering(IndexFilters):
         return self._title_rank
 
 
-def _best(positions: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], count: int
-          ) -> npt.NDArray[np.int64]:
+def _best(
+    positions: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], count: int
+) -> npt.NDArray[np.int64]:
     """The first ``count`` of ``positions`` (ascending) by a stable sort on descending score,
     sorting only those that can be among them: a command printing ten results at a million
     papers no longer sorts every match."""

@@ -79,14 +79,15 @@ def folder_for(library: Library) -> Path:
 
 # -- writing ----------------------------------------------------------------------------------
 
+
 def _write_npy(path: Path, parts: list[npt.NDArray[Any]]) -> dict[str, Any]:
     """Write consecutive parts as one 1-d ``.npy`` file; return its manifest entry."""
     dtype = parts[0].dtype
     total = sum(len(p) for p in parts)
     head = io.BytesIO()
     np.lib.format.write_array_header_1_0(
-        head, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
-               "shape": (total,)})
+        head, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (total,)}
+    )
     crc = 0
     size = 0
     with open(path, "wb") as handle:
@@ -96,8 +97,14 @@ def _write_npy(path: Path, parts: list[npt.NDArray[Any]]) -> dict[str, Any]:
             size += len(chunk)
         handle.flush()
         os.fsync(handle.fileno())
-    return {"file": path.name, "dtype": dtype.str, "shape": [total], "bytes": size, "crc32": crc,
-            "stat": _identity(path)}
+    return {
+        "file": path.name,
+        "dtype": dtype.str,
+        "shape": [total],
+        "bytes": size,
+        "crc32": crc,
+        "stat": _identity(path),
+    }
 
 
 def _identity(path: Path) -> list[int]:
@@ -114,7 +121,7 @@ def _chunks(head: bytes, parts: list[npt.NDArray[Any]]) -> Iterator[memoryview |
             continue
         raw = np.ascontiguousarray(part).view(np.uint8).data
         for start in range(0, len(raw), CHUNK):
-            yield raw[start:start + CHUNK]
+            yield raw[start : start + CHUNK]
 
 
 def _manifest_crc(manifest: dict[str, Any]) -> int:
@@ -149,12 +156,17 @@ def save(index: SearchIndex, folder: Path | None = None) -> Path:
         entries = {key: _write_npy(temp / f"{key}.npy", parts) for key, parts in arrays.items()}
         del arrays
         manifest: dict[str, Any] = {
-            "format": INDEX_FORMAT, "tokenizer": TOKENIZER_VERSION, "schema": SCHEMA_VERSION,
+            "format": INDEX_FORMAT,
+            "tokenizer": TOKENIZER_VERSION,
+            "schema": SCHEMA_VERSION,
             "library": str(index.library.path.resolve()),
-            "library_id": index.library.identity(), "rev": rev, "papers": size,
+            "library_id": index.library.identity(),
+            "rev": rev,
+            "papers": size,
             "written_by": f"quire {__version__}",
             "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "scalars": scalars, "arrays": entries,
+            "scalars": scalars,
+            "arrays": entries,
         }
         manifest["manifest_crc32"] = _manifest_crc(manifest)
         with open(temp / MANIFEST, "w", encoding="utf-8") as handle:
@@ -207,10 +219,12 @@ def _current_rev(folder: Path, library_id: str) -> int | None:
     """The rev of the current generation, if it is one this quire would load for the library."""
     try:
         _, manifest = _load_manifest(folder)
-        usable = (manifest.get("format") == INDEX_FORMAT
-                  and manifest.get("tokenizer") == TOKENIZER_VERSION
-                  and manifest.get("schema") == SCHEMA_VERSION
-                  and manifest.get("library_id") == library_id)
+        usable = (
+            manifest.get("format") == INDEX_FORMAT
+            and manifest.get("tokenizer") == TOKENIZER_VERSION
+            and manifest.get("schema") == SCHEMA_VERSION
+            and manifest.get("library_id") == library_id
+        )
         return int(manifest["rev"]) if usable else None
     except (CacheRefused, ValueError, KeyError, TypeError):
         return None
@@ -228,8 +242,9 @@ def _collect(folder: Path) -> None:
             age = now - entry.stat().st_mtime
         except OSError:
             continue
-        old = (entry.name.startswith("gen-") and entry.name != current and age > KEEP_OLD) or \
-              (entry.name.startswith(("tmp-", f"{CURRENT}.tmp-")) and age > STALE_TEMP)
+        old = (entry.name.startswith("gen-") and entry.name != current and age > KEEP_OLD) or (
+            entry.name.startswith(("tmp-", f"{CURRENT}.tmp-")) and age > STALE_TEMP
+        )
         if old:
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -239,6 +254,7 @@ def _collect(folder: Path) -> None:
 
 
 # -- reading ----------------------------------------------------------------------------------
+
 
 def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
     """Whether the file is the very one written (same size, times, inode and device)."""
@@ -255,8 +271,9 @@ def _check_file(path: Path, entry: dict[str, Any]) -> None:
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size != entry["bytes"]:
-                raise CacheRefused(f"{path.name} is {size} bytes, expected {entry['bytes']} "
-                                   "(truncated or partly written)")
+                raise CacheRefused(
+                    f"{path.name} is {size} bytes, expected {entry['bytes']} (truncated or partly written)"
+                )
             crc = 0
             while chunk := handle.read(CHUNK):
                 crc = zlib.crc32(chunk, crc)
@@ -277,8 +294,9 @@ def _read_npy(path: Path, entry: dict[str, Any]) -> npt.NDArray[Any]:
     try:
         head = io.BytesIO(mapped[:4096])
         version = np.lib.format.read_magic(head)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
+        read_header = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )
         shape, fortran, dtype = read_header(head)
     except ValueError as error:
         raise CacheRefused(f"{path.name} is not a numpy array file: {error}") from None
@@ -286,8 +304,7 @@ def _read_npy(path: Path, entry: dict[str, Any]) -> npt.NDArray[Any]:
         raise CacheRefused(f"{path.name} does not hold what the manifest says")
     if not shape[0]:
         return np.zeros(0, dtype=dtype)
-    array: npt.NDArray[Any] = np.frombuffer(mapped, dtype=dtype, count=shape[0],
-                                            offset=head.tell())
+    array: npt.NDArray[Any] = np.frombuffer(mapped, dtype=dtype, count=shape[0], offset=head.tell())
     return array
 
 
@@ -332,14 +349,17 @@ def load(library: Library, folder: Path | None = None) -> SearchIndex:
 def _load(library: Library, folder: Path) -> SearchIndex:
     path, manifest = _load_manifest(folder)
     if manifest.get("format") != INDEX_FORMAT:
-        raise CacheRefused(f"saved in index format {manifest.get('format')!r}, "
-                           f"this quire uses {INDEX_FORMAT}")
+        raise CacheRefused(
+            f"saved in index format {manifest.get('format')!r}, this quire uses {INDEX_FORMAT}"
+        )
     if manifest.get("tokenizer") != TOKENIZER_VERSION:
-        raise CacheRefused(f"made by tokenizer version {manifest.get('tokenizer')!r}, "
-                           f"this quire uses {TOKENIZER_VERSION}")
+        raise CacheRefused(
+            f"made by tokenizer version {manifest.get('tokenizer')!r}, this quire uses {TOKENIZER_VERSION}"
+        )
     if manifest.get("schema") != SCHEMA_VERSION:
-        raise CacheRefused(f"made for library schema {manifest.get('schema')!r}, "
-                           f"the library is at {SCHEMA_VERSION}")
+        raise CacheRefused(
+            f"made for library schema {manifest.get('schema')!r}, the library is at {SCHEMA_VERSION}"
+        )
     identity = library.identity()
     if manifest.get("library_id") != identity or not identity:
         raise CacheRefused("made for another library")
@@ -360,12 +380,10 @@ def _load(library: Library, folder: Path) -> SearchIndex:
     # edited, or from a manifest without that record) is checked against its checksum.
     # zlib releases the GIL while it checksums: the files are checked side by side. (Only the
     # checksums: numpy parses headers with the ast module, which is not safe across threads.)
-    suspect = [entry for entry in entries.values()
-               if not _unchanged(path / str(entry["file"]), entry)]
+    suspect = [entry for entry in entries.values() if not _unchanged(path / str(entry["file"]), entry)]
     if suspect:
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            checks = [pool.submit(_check_file, path / str(entry["file"]), entry)
-                      for entry in suspect]
+            checks = [pool.submit(_check_file, path / str(entry["file"]), entry) for entry in suspect]
             for check in checks:
                 check.result()
     arrays = {name: _read_npy(path / str(entry["file"]), entry) for name, entry in entries.items()}
@@ -377,9 +395,16 @@ def _load(library: Library, folder: Path) -> SearchIndex:
 
 # -- the usual way in -------------------------------------------------------------------------
 
-def open_index(library: Library, progress: Progress | None = None, folder: Path | None = None,
-               save_after: int = SAVE_AFTER, prepare: bool = True, write: bool = True,
-               on_rebuild: Callable[[str], None] | None = None) -> Opened:
+
+def open_index(
+    library: Library,
+    progress: Progress | None = None,
+    folder: Path | None = None,
+    save_after: int = SAVE_AFTER,
+    prepare: bool = True,
+    write: bool = True,
+    on_rebuild: Callable[[str], None] | None = None,
+) -> Opened:
     """The library's search index, up to date: the saved one caught up, else a fresh build.
 
     The result is saved again when it was built, or when catching up changed at least
@@ -399,16 +424,16 @@ def open_index(library: Library, progress: Progress | None = None, folder: Path 
         reason = "" if str(error) == "no saved index" else str(error)
     if on_rebuild is not None:
         on_rebuild(reason)
-    index = SearchIndex.build(library, progress=progress) if prepare else \
-        _build_lazy(library, progress)
+    index = SearchIndex.build(library, progress=progress) if prepare else _build_lazy(library, progress)
     opened = Opened(index, loaded=False, reason=reason)
     if write:
         opened.saved = _try_save(index, folder)
     return opened
 
 
-def open_saved(library: Library, progress: Progress | None = None, folder: Path | None = None,
-               prepare: bool = True) -> tuple[SearchIndex, int]:
+def open_saved(
+    library: Library, progress: Progress | None = None, folder: Path | None = None, prepare: bool = True
+) -> tuple[SearchIndex, int]:
     """The saved index caught up with the library, and how many papers that changed.
 
     Raises ``CacheRefused`` when there is none or it cannot be trusted.

@@ -22,8 +22,20 @@ from quire.folding import fold
 from quire.search.tokenizer import query_terms
 from quire.suggest import did_you_mean
 
-FILTER_FIELDS = ("tag", "is", "has", "year", "date", "upvotes", "authors", "author", "org",
-                 "source", "id", "sort")
+FILTER_FIELDS = (
+    "tag",
+    "is",
+    "has",
+    "year",
+    "date",
+    "upvotes",
+    "authors",
+    "author",
+    "org",
+    "source",
+    "id",
+    "sort",
+)
 IS_VALUES = ("bookmarked", "unread", "read", "tagged")
 HAS_VALUES = ("note", "tags", "abstract", "code")
 # The orders, defined once (the config's default_sort, the CLI's --sort, sort:), in the order the
@@ -115,9 +127,9 @@ def _split(text: str, errors: list[str]) -> list[_Item]:
             close = text.find('"', pos + 1)
             if close == -1:
                 errors.append(f"unclosed quote at column {pos + 1}: searching its words instead")
-                items.append(_Item(text[pos + 1:], start + 1, negate, False, name))
+                items.append(_Item(text[pos + 1 :], start + 1, negate, False, name))
                 break
-            items.append(_Item(text[pos + 1:close], start + 1, negate, True, name))
+            items.append(_Item(text[pos + 1 : close], start + 1, negate, True, name))
             pos = close + 1
             continue
         end = pos
@@ -130,13 +142,15 @@ def _split(text: str, errors: list[str]) -> list[_Item]:
 
 def _bounds(value: str, kind: str) -> tuple[float | None, float | None]:
     """Parse ``N``, ``>N``, ``>=N``, ``<N``, ``<=N``, ``=N``, ``A..B``, ``A..``, ``..B``."""
+
     def one(raw: str) -> float:
         if kind == "date":
             return float(_day_number(raw))
         number = int(raw)
         if abs(number) > MAX_NUMBER:
-            raise ValueError(f"{raw[:20]}{'…' if len(raw) > 20 else ''} is too large "
-                             f"(at most {MAX_NUMBER:,})")
+            raise ValueError(
+                f"{raw[:20]}{'…' if len(raw) > 20 else ''} is too large (at most {MAX_NUMBER:,})"
+            )
         return float(number)
 
     if ".." in value:
@@ -153,8 +167,12 @@ def _bounds(value: str, kind: str) -> tuple[float | None, float | None]:
     number = one(raw)
     step = 1.0
     return {
-        None: (number, number), "=": (number, number), ">": (number + step, None),
-        ">=": (number, None), "<": (None, number - step), "<=": (None, number),
+        None: (number, number),
+        "=": (number, number),
+        ">": (number + step, None),
+        ">=": (number, None),
+        "<": (None, number - step),
+        "<=": (None, number),
     }[op]
 
 
@@ -207,8 +225,12 @@ def _filter(item: _Item, query: Query) -> None:
         if "too large" in message:
             message = f"{name}:{value[:30]}: {message}"
         elif name in ("upvotes", "authors", "year", "date") and not message.startswith(name):
-            example = {"year": "2024 or 2023..2025", "date": ">=2025-06-01",
-                       "upvotes": ">10", "authors": ">50, or author:NAME for a name"}[name]
+            example = {
+                "year": "2024 or 2023..2025",
+                "date": ">=2025-06-01",
+                "upvotes": ">10",
+                "authors": ">50, or author:NAME for a name",
+            }[name]
             shown = value if len(value) <= 30 else f"{value[:30]}…"
             message = f"{name}:{shown} is not a valid {name} (try {name}:{example})"
         query.errors.append(f"{where}: {message}")
@@ -256,10 +278,14 @@ def parse_query(text: str, typing: bool = True) -> Query:
             # An unquoted token with several terms ("state-of-the-art" split by stop words):
             # each term is required.
             query.clauses.extend([Alternative((t,))] for t in terms)
-        last_word = (len(query.clauses) - 1, len(query.clauses[-1]) - 1) if not item.quoted \
-            else None
-    if typing and last_word is not None and text and not text[-1].isspace() \
-            and not text.rstrip().endswith('"'):
+        last_word = (len(query.clauses) - 1, len(query.clauses[-1]) - 1) if not item.quoted else None
+    if (
+        typing
+        and last_word is not None
+        and text
+        and not text[-1].isspace()
+        and not text.rstrip().endswith('"')
+    ):
         clause, position = last_word
         alt = query.clauses[clause][position]
         if clause == len(query.clauses) - 1 and len(alt.terms) == 1:

@@ -35,13 +35,12 @@ class SearchResult:
 
     @property
     def correction_note(self) -> str:
-        """"showing results for …" when words were corrected (else empty)."""
+        """ "showing results for …" when words were corrected (else empty)."""
         if not self.corrections:
             return ""
         used = ", ".join(" or ".join(words) for words in self.corrections.values())
         # Name the words as the user typed them, not as the index folds them.
-        written = {term: self.query.text[start:end]
-                   for start, end, term in iter_tokens(self.query.text)}
+        written = {term: self.query.text[start:end] for start, end, term in iter_tokens(self.query.text)}
         typed = ", ".join(written.get(term, term) for term in self.corrections)
         return f"showing results for {used} (no paper has {typed})"
 

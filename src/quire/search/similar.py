@@ -35,8 +35,9 @@ def _union(index: SearchIndex, terms: list[str]) -> npt.NDArray[np.int64]:
     return np.flatnonzero(mask)
 
 
-def _top(index: SearchIndex, terms: list[str], candidates: npt.NDArray[np.int64],
-         limit: int) -> list[Neighbour]:
+def _top(
+    index: SearchIndex, terms: list[str], candidates: npt.NDArray[np.int64], limit: int
+) -> list[Neighbour]:
     if not len(candidates) or not terms:
         return []
     # Scored over each term's postings (no search of every candidate in every posting list),
@@ -82,7 +83,6 @@ def for_you(index: SearchIndex, limit: int = 50) -> list[Neighbour]:
         for item in found:
             slot = index.slot_of[item.pid]
             mine = {t for t in terms if index.bm25.tf_in(t, slot)}
-            nearest = max(seeds, key=lambda s: sum(w for t, w in seed_terms[s].items()
-                                                   if t in mine))
+            nearest = max(seeds, key=lambda s: sum(w for t, w in seed_terms[s].items() if t in mine))
             item.near = index.pids[nearest]
         return found

@@ -36,22 +36,158 @@ TOKENIZER_VERSION = 3
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
 _PART = re.compile(r"\w+")
 
-STOP_WORDS = frozenset([
-    'a', 'about', 'above', 'after', 'again', 'against', 'all', 'also', 'am', 'an', 'and', 'any',
-    'are', 'as', 'at', 'be', 'because', 'been', 'before', 'being', 'below', 'between', 'both',
-    'but', 'by', 'can', 'could', 'did', 'do', 'does', 'doing', 'down', 'during', 'each',
-    'either', 'et', 'al', 'few', 'for', 'from', 'further', 'had', 'has', 'have', 'having', 'he',
-    'her', 'here', 'hers', 'herself', 'him', 'himself', 'his', 'how', 'however', 'i', 'if',
-    'in', 'into', 'is', 'it', 'its', 'itself', 'just', 'let', 'may', 'me', 'might', 'more',
-    'most', 'much', 'must', 'my', 'myself', 'no', 'nor', 'not', 'of', 'off', 'on', 'once',
-    'only', 'or', 'other', 'our', 'ours', 'ourselves', 'out', 'over', 'own', 'per', 'same',
-    'she', 'should', 'so', 'some', 'such', 'than', 'that', 'the', 'their', 'theirs', 'them',
-    'themselves', 'then', 'there', 'these', 'they', 'this', 'those', 'through', 'thus', 'to',
-    'too', 'under', 'until', 'up', 'upon', 'us', 'very', 'via', 'was', 'we', 'were', 'what',
-    'when', 'where', 'whether', 'which', 'while', 'who', 'whom', 'why', 'will', 'with',
-    'within', 'without', 'would', 'you', 'your', 'yours', 'yourself', 'yourselves', 'e.g',
-    'i.e', 'etc', 'ie', 'eg',
-])
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "either",
+        "et",
+        "al",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "may",
+        "me",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "thus",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "e.g",
+        "i.e",
+        "etc",
+        "ie",
+        "eg",
+    ]
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -143,8 +279,9 @@ _TERMS_OF = _TermsOf()
 _JOINERS = "-^./'+"
 # ASCII text: every character that cannot be in a token becomes a space, and str.split finds
 # the same tokens as _FAST_TOKEN (about three times faster, and indexing is mostly this).
-_NOT_TOKEN = str.maketrans({chr(c): " " for c in range(128)
-                            if not (chr(c).isalnum() or chr(c) == "_" or chr(c) in _JOINERS)})
+_NOT_TOKEN = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_" or chr(c) in _JOINERS)}
+)
 
 
 # Between the documents of a batch (``index_term_ids``): no token can hold it (an ASCII control
@@ -202,8 +339,9 @@ def _split_text(texts: Iterable[str]) -> str:
     return " ".join(_FAST_TOKEN.findall(folded))
 
 
-def index_term_ids(documents: Iterable[Iterable[str]]
-                   ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def index_term_ids(
+    documents: Iterable[Iterable[str]],
+) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The index terms of many documents at once, as ``(terms, ids, sizes)``.
 
     Each document is given as its texts; its terms are those ``index_terms`` gives for each
@@ -218,9 +356,9 @@ def index_term_ids(documents: Iterable[Iterable[str]]
     pieces.append("")  # so that every document, the last one too, ends with a break
     batch = _BatchTerms()
     split = f" {_DOC_BREAK} ".join(pieces).split()
-    ids = np.fromiter(map(batch.__getitem__,
-                          chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, split))),
-                      dtype=np.int64)
+    ids = np.fromiter(
+        map(batch.__getitem__, chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, split))), dtype=np.int64
+    )
     del split
     breaks = np.flatnonzero(ids == 0)
     sizes = np.diff(breaks, prepend=-1) - 1

@@ -44,8 +44,9 @@ class TypoCorrector:
             bucket = self.by_length.get(length)
             if not bucket:
                 continue
-            for term, distance, _ in process.extract(word, bucket, scorer=OSA.distance,
-                                                     score_cutoff=limit, limit=None):
+            for term, distance, _ in process.extract(
+                word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=None
+            ):
                 count = papers_holding(term)
                 if count and term != word:
                     found.append((int(distance), -count, term))

@@ -30,12 +30,10 @@ def normalise_tag(raw: str) -> str:
     return tag
 
 
-
 STAMP_COLUMNS = ("bookmark_changed", "read_changed", "tags_changed", "note_changed")
 
 
-def annotation_stamps(conn: sqlite3.Connection, pids: Sequence[int]
-                      ) -> dict[int, tuple[str | None, ...]]:
+def annotation_stamps(conn: sqlite3.Connection, pids: Sequence[int]) -> dict[int, tuple[str | None, ...]]:
     """When each aspect of these papers' annotations last changed (``STAMP_COLUMNS`` order).
 
     Papers without an annotation row are left out; a ``None`` is "not since schema v8".
@@ -43,8 +41,9 @@ def annotation_stamps(conn: sqlite3.Connection, pids: Sequence[int]
     out: dict[int, tuple[str | None, ...]] = {}
     for chunk in _chunks(list(pids)):
         marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT pid, {', '.join(STAMP_COLUMNS)} FROM annotations "
-                                f"WHERE pid IN ({marks})", tuple(chunk)):
+        for row in conn.execute(
+            f"SELECT pid, {', '.join(STAMP_COLUMNS)} FROM annotations WHERE pid IN ({marks})", tuple(chunk)
+        ):
             out[int(row[0])] = tuple(row[1:])
     return out
 
@@ -61,8 +60,10 @@ class LibraryAnnotations(LibraryReads):
                 f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) ORDER BY tag", tuple(chunk)
             ):
                 tags.setdefault(pid, []).append(tag)
-            rows = {r["pid"]: r for r in conn.execute(
-                f"SELECT * FROM annotations WHERE pid IN ({marks})", tuple(chunk))}
+            rows = {
+                r["pid"]: r
+                for r in conn.execute(f"SELECT * FROM annotations WHERE pid IN ({marks})", tuple(chunk))
+            }
             for pid in chunk:
                 row = rows.get(pid)
                 out[pid] = Annotation(
@@ -80,9 +81,7 @@ class LibraryAnnotations(LibraryReads):
         with self._reader() as conn:
             return self._annotations(conn, pids)
 
-    def _put_annotations(
-        self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int
-    ) -> None:
+    def _put_annotations(self, conn: sqlite3.Connection, values: dict[int, Annotation], rev: int) -> None:
         now = _now()
         # Each aspect that changes gets a new change time (schema v8), which is what a carried
         # library's import compares (newer change wins); an unchanged aspect keeps its time.
@@ -93,10 +92,11 @@ class LibraryAnnotations(LibraryReads):
             old = before[pid]
             stamp = dict(zip(STAMP_COLUMNS, stamps.get(pid, (None,) * 4), strict=True))
             for column, differs in (
-                    ("bookmark_changed", old.bookmarked != ann.bookmarked),
-                    ("read_changed", old.read != ann.read),
-                    ("tags_changed", sorted(old.tags) != sorted(ann.tags)),
-                    ("note_changed", old.note != ann.note)):
+                ("bookmark_changed", old.bookmarked != ann.bookmarked),
+                ("read_changed", old.read != ann.read),
+                ("tags_changed", sorted(old.tags) != sorted(ann.tags)),
+                ("note_changed", old.note != ann.note),
+            ):
                 if differs:
                     stamp[column] = changed_at
             conn.execute(
@@ -107,16 +107,23 @@ class LibraryAnnotations(LibraryReads):
                 "read_at=excluded.read_at, bookmarked_at=excluded.bookmarked_at, "
                 "bookmark_changed=excluded.bookmark_changed, read_changed=excluded.read_changed, "
                 "tags_changed=excluded.tags_changed, note_changed=excluded.note_changed",
-                (pid, int(ann.bookmarked), int(ann.read), ann.note,
-                 ann.read_at.isoformat() if ann.read_at else None,
-                 ann.bookmarked_at.isoformat() if ann.bookmarked_at else None,
-                 *(stamp[c] for c in STAMP_COLUMNS)),
+                (
+                    pid,
+                    int(ann.bookmarked),
+                    int(ann.read),
+                    ann.note,
+                    ann.read_at.isoformat() if ann.read_at else None,
+                    ann.bookmarked_at.isoformat() if ann.bookmarked_at else None,
+                    *(stamp[c] for c in STAMP_COLUMNS),
+                ),
             )
             if ann.read:  # a paper read is a paper seen: it is no longer new
                 conn.execute("DELETE FROM fresh WHERE pid=?", (pid,))
             # Tags that stay keep the time they were added; gone ones go, new ones are stamped.
-            conn.executemany("DELETE FROM tags WHERE pid=? AND tag=?",
-                             [(pid, tag) for tag in set(old.tags) - set(ann.tags)])
+            conn.executemany(
+                "DELETE FROM tags WHERE pid=? AND tag=?",
+                [(pid, tag) for tag in set(old.tags) - set(ann.tags)],
+            )
             conn.executemany(
                 "INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
                 [(pid, tag, now) for tag in ann.tags],
@@ -128,9 +135,13 @@ class LibraryAnnotations(LibraryReads):
     ) -> dict[int, Annotation]:
         """Apply ``change`` to each paper's annotation in one transaction; return the old ones."""
         with self._write() as (conn, rev):
-            known = {r[0] for chunk in _chunks(list(pids)) for r in conn.execute(
-                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
-                tuple(chunk))}
+            known = {
+                r[0]
+                for chunk in _chunks(list(pids))
+                for r in conn.execute(
+                    f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})", tuple(chunk)
+                )
+            }
             missing = [p for p in pids if p not in known]
             if missing:
                 raise PaperNotFoundError(f"no paper with internal id {missing[0]}")
@@ -141,16 +152,16 @@ class LibraryAnnotations(LibraryReads):
     def restore_annotations(self, values: dict[int, Annotation]) -> None:
         """Put back annotations exactly as given (undo and redo), skipping removed papers."""
         with self._write() as (conn, rev):
-            present = {r[0] for chunk in _chunks(list(values)) for r in conn.execute(
-                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
-                tuple(chunk))}
-            self._put_annotations(
-                conn, {p: a for p, a in values.items() if p in present}, rev
-            )
+            present = {
+                r[0]
+                for chunk in _chunks(list(values))
+                for r in conn.execute(
+                    f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})", tuple(chunk)
+                )
+            }
+            self._put_annotations(conn, {p: a for p, a in values.items() if p in present}, rev)
 
-    def change_each(
-        self, changes: Mapping[int, Callable[[Annotation], Annotation]]
-    ) -> dict[int, Annotation]:
+    def change_each(self, changes: Mapping[int, Callable[[Annotation], Annotation]]) -> dict[int, Annotation]:
         """Apply each paper's own change to its current annotation, in one transaction.
 
         For undo and redo: each change is worked out against what the library holds now, so
@@ -158,9 +169,13 @@ class LibraryAnnotations(LibraryReads):
         skipped. Returns the annotations as they were.
         """
         with self._write() as (conn, rev):
-            present = [r[0] for chunk in _chunks(list(changes)) for r in conn.execute(
-                f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})",
-                tuple(chunk))]
+            present = [
+                r[0]
+                for chunk in _chunks(list(changes))
+                for r in conn.execute(
+                    f"SELECT pid FROM papers WHERE pid IN ({','.join('?' * len(chunk))})", tuple(chunk)
+                )
+            ]
             before = self._annotations(conn, present)
             self._put_annotations(conn, {p: changes[p](a) for p, a in before.items()}, rev)
         return before
@@ -175,9 +190,7 @@ class LibraryAnnotations(LibraryReads):
     def set_read(self, pids: Sequence[int], value: bool) -> dict[int, Annotation]:
         """Mark papers read or unread; returns the annotations as they were."""
         stamp = datetime.now(UTC) if value else None
-        return self.update_annotations(
-            pids, lambda a: a.model_copy(update={"read": value, "read_at": stamp})
-        )
+        return self.update_annotations(pids, lambda a: a.model_copy(update={"read": value, "read_at": stamp}))
 
     def add_tags(self, pids: Sequence[int], tags: Iterable[str]) -> dict[int, Annotation]:
         """Add tags to papers (tags are normalised); returns the annotations as they were."""
@@ -206,9 +219,9 @@ class LibraryAnnotations(LibraryReads):
         total, read, bookmarked = self._read(
             "SELECT (SELECT count(*) FROM papers), "
             "(SELECT count(*) FROM annotations WHERE read = 1), "
-            "(SELECT count(*) FROM annotations WHERE bookmarked = 1)")[0]
-        return {"unread": int(total) - int(read), "all": int(total),
-                "bookmarked": int(bookmarked)}
+            "(SELECT count(*) FROM annotations WHERE bookmarked = 1)"
+        )[0]
+        return {"unread": int(total) - int(read), "all": int(total), "bookmarked": int(bookmarked)}
 
     def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag with how many papers carry it, most used first."""

@@ -44,28 +44,33 @@ def carried_papers(library: Library, pids: Sequence[int]) -> list[dict[str, Any]
             marks = ",".join("?" * len(chunk))
             sources: dict[int, list[dict[str, str]]] = {}
             for pid, source, origin, first_seen in conn.execute(
-                    f"SELECT pid, source, origin, first_seen FROM paper_sources "
-                    f"WHERE pid IN ({marks}) ORDER BY first_seen, source, origin", tuple(chunk)):
+                f"SELECT pid, source, origin, first_seen FROM paper_sources "
+                f"WHERE pid IN ({marks}) ORDER BY first_seen, source, origin",
+                tuple(chunk),
+            ):
                 sources.setdefault(pid, []).append(
-                    {"source": source, "origin": origin, "first_seen": first_seen})
+                    {"source": source, "origin": origin, "first_seen": first_seen}
+                )
             tags: dict[int, list[dict[str, str]]] = {}
             for pid, tag, added in conn.execute(
-                    f"SELECT pid, tag, added FROM tags WHERE pid IN ({marks}) ORDER BY tag",
-                    tuple(chunk)):
+                f"SELECT pid, tag, added FROM tags WHERE pid IN ({marks}) ORDER BY tag", tuple(chunk)
+            ):
                 tags.setdefault(pid, []).append({"tag": tag, "added": added})
             for row in conn.execute(
-                    f"SELECT p.*, a.bookmarked, a.read, a.note, a.read_at, a.bookmarked_at, "
-                    f"{', '.join('a.' + c for c in STAMP_COLUMNS)}, "
-                    f"f.pid IS NOT NULL AS fresh FROM papers p "
-                    f"LEFT JOIN annotations a ON a.pid = p.pid LEFT JOIN fresh f ON f.pid = p.pid "
-                    f"WHERE p.pid IN ({marks})", tuple(chunk)):
-                out[row["pid"]] = _paper_data(row, sources.get(row["pid"], []),
-                                              tags.get(row["pid"], []))
+                f"SELECT p.*, a.bookmarked, a.read, a.note, a.read_at, a.bookmarked_at, "
+                f"{', '.join('a.' + c for c in STAMP_COLUMNS)}, "
+                f"f.pid IS NOT NULL AS fresh FROM papers p "
+                f"LEFT JOIN annotations a ON a.pid = p.pid LEFT JOIN fresh f ON f.pid = p.pid "
+                f"WHERE p.pid IN ({marks})",
+                tuple(chunk),
+            ):
+                out[row["pid"]] = _paper_data(row, sources.get(row["pid"], []), tags.get(row["pid"], []))
     return [out[pid] for pid in pids if pid in out]
 
 
-def _paper_data(row: sqlite3.Row, sources: list[dict[str, str]], tags: list[dict[str, str]]
-                ) -> dict[str, Any]:
+def _paper_data(
+    row: sqlite3.Row, sources: list[dict[str, str]], tags: list[dict[str, str]]
+) -> dict[str, Any]:
     arxiv_id = row["arxiv_id"]
     paper: dict[str, Any] = {
         # A library from before ids were checked may hold a bad one: carried without it.
@@ -109,19 +114,27 @@ class _Held:
 
 
 def _held(conn: sqlite3.Connection, pid: int) -> _Held:
-    row = conn.execute(f"SELECT bookmarked, read, note, read_at, bookmarked_at, "
-                       f"{', '.join(STAMP_COLUMNS)} FROM annotations WHERE pid=?",
-                       (pid,)).fetchone()
-    tags = {str(t): str(a) for t, a in conn.execute(
-        "SELECT tag, added FROM tags WHERE pid=?", (pid,))}
+    row = conn.execute(
+        f"SELECT bookmarked, read, note, read_at, bookmarked_at, "
+        f"{', '.join(STAMP_COLUMNS)} FROM annotations WHERE pid=?",
+        (pid,),
+    ).fetchone()
+    tags = {str(t): str(a) for t, a in conn.execute("SELECT tag, added FROM tags WHERE pid=?", (pid,))}
     if row is None:
         return _Held(False, None, False, None, tags, "", dict.fromkeys(STAMP_COLUMNS))
     stamps = {c: row[c] for c in STAMP_COLUMNS}
     stamps["bookmark_changed"] = stamps["bookmark_changed"] or row["bookmarked_at"]
     stamps["read_changed"] = stamps["read_changed"] or row["read_at"]
     stamps["tags_changed"] = stamps["tags_changed"] or max(tags.values(), default=None)
-    return _Held(bool(row["bookmarked"]), row["bookmarked_at"], bool(row["read"]),
-                 row["read_at"], tags, row["note"] or "", stamps)
+    return _Held(
+        bool(row["bookmarked"]),
+        row["bookmarked_at"],
+        bool(row["read"]),
+        row["read_at"],
+        tags,
+        row["note"] or "",
+        stamps,
+    )
 
 
 def _when(stamp: str | None) -> datetime | None:
@@ -165,12 +178,16 @@ class CarryReport:
 
     def notices(self) -> list[str]:
         """Lines for the import summary."""
-        return [f"annotations: {self.taken} changes taken from the file, {self.kept} kept "
-                "from the library (changed there later)", *self.notes]
+        return [
+            f"annotations: {self.taken} changes taken from the file, {self.kept} kept "
+            "from the library (changed there later)",
+            *self.notes,
+        ]
 
 
-def _merge(conn: sqlite3.Connection, pid: int, label: str, carried: CarriedAnnotation,
-           rev: int, report: CarryReport) -> None:
+def _merge(
+    conn: sqlite3.Connection, pid: int, label: str, carried: CarriedAnnotation, rev: int, report: CarryReport
+) -> None:
     held = _held(conn, pid)
     stamps = dict(held.stamps)
     bookmarked, bookmarked_at = held.bookmarked, held.bookmarked_at
@@ -188,14 +205,17 @@ def _merge(conn: sqlite3.Connection, pid: int, label: str, carried: CarriedAnnot
         report.kept += 1
         return False
 
-    if part("bookmark_changed", carried.bookmarked == held.bookmarked, not held.bookmarked,
-            carried.bookmark_changed):
+    if part(
+        "bookmark_changed",
+        carried.bookmarked == held.bookmarked,
+        not held.bookmarked,
+        carried.bookmark_changed,
+    ):
         bookmarked, bookmarked_at = carried.bookmarked, carried.bookmarked_at
     if part("read_changed", carried.read == held.read, not held.read, carried.read_changed):
         read, read_at = carried.read, carried.read_at
     theirs_tags = {t.tag: t.added for t in carried.tags}
-    if part("tags_changed", set(theirs_tags) == set(held.tags), not held.tags,
-            carried.tags_changed):
+    if part("tags_changed", set(theirs_tags) == set(held.tags), not held.tags, carried.tags_changed):
         tags = theirs_tags
     if part("note_changed", carried.note == held.note, not held.note, carried.note_changed):
         note = carried.note
@@ -209,20 +229,23 @@ def _merge(conn: sqlite3.Connection, pid: int, label: str, carried: CarriedAnnot
             else:
                 did = "took the file's" if note else "deleted it, as the file has it"
                 did += " (changed later)"
-            report.notes.append(f"note of {label}: {did}; the "
-                                f"{'library' if from_file else 'file'} had: {_short(lost)}")
+            report.notes.append(
+                f"note of {label}: {did}; the {'library' if from_file else 'file'} had: {_short(lost)}"
+            )
     conn.execute(
         "INSERT INTO annotations(pid, bookmarked, read, note, read_at, bookmarked_at, "
         f"{', '.join(STAMP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(pid) DO UPDATE SET bookmarked=excluded.bookmarked, read=excluded.read, "
         "note=excluded.note, read_at=excluded.read_at, bookmarked_at=excluded.bookmarked_at, "
         + ", ".join(f"{c}=excluded.{c}" for c in STAMP_COLUMNS),
-        (pid, int(bookmarked), int(read), note, read_at, bookmarked_at,
-         *(stamps[c] for c in STAMP_COLUMNS)))
+        (pid, int(bookmarked), int(read), note, read_at, bookmarked_at, *(stamps[c] for c in STAMP_COLUMNS)),
+    )
     if tags != held.tags:
         conn.execute("DELETE FROM tags WHERE pid=?", (pid,))
-        conn.executemany("INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
-                         [(pid, tag, added) for tag, added in sorted(tags.items())])
+        conn.executemany(
+            "INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+            [(pid, tag, added) for tag, added in sorted(tags.items())],
+        )
     if read:
         conn.execute("DELETE FROM fresh WHERE pid=?", (pid,))
     conn.execute("UPDATE papers SET rev=? WHERE pid=?", (rev, pid))
@@ -233,8 +256,7 @@ def _short(text: str, limit: int = 200) -> str:
     return repr(flat if len(flat) <= limit else flat[:limit] + "…")
 
 
-def import_carried(library: Library, papers: Sequence[CarriedPaper], summary: ImportSummary
-                   ) -> ImportSummary:
+def import_carried(library: Library, papers: Sequence[CarriedPaper], summary: ImportSummary) -> ImportSummary:
     """Merge a carried library into this one as one import (all of it or nothing).
 
     Paper fields merge as in any import (newer values replace older, nothing known is erased);
@@ -248,7 +270,7 @@ def import_carried(library: Library, papers: Sequence[CarriedPaper], summary: Im
     import_id = library._begin_import(summary.path)
     try:
         for start in range(0, len(papers), _BATCH):
-            batch = list(papers[start:start + _BATCH])
+            batch = list(papers[start : start + _BATCH])
             with library._write() as (conn, rev):
                 journal = library._journal = _Journal(import_id)
                 try:
@@ -264,33 +286,48 @@ def import_carried(library: Library, papers: Sequence[CarriedPaper], summary: Im
     return summary
 
 
-def _merge_batch(library: Library, conn: sqlite3.Connection, batch: list[CarriedPaper],
-                 journal: _Journal, summary: ImportSummary, report: CarryReport, now: str,
-                 rev: int) -> None:
+def _merge_batch(
+    library: Library,
+    conn: sqlite3.Connection,
+    batch: list[CarriedPaper],
+    journal: _Journal,
+    summary: ImportSummary,
+    report: CarryReport,
+    now: str,
+    rev: int,
+) -> None:
     def landed(index: int, pid: int, is_new: bool) -> None:
         paper = batch[index]
         if not is_new:  # a new paper's undo deletes it with all that hangs on it
             journal.add("annotation", pid, _annotation_state(conn, pid))
         for s in paper.sources:
             added = conn.execute(
-                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
-                "VALUES (?, ?, ?, ?)", (pid, s.source, s.origin, s.first_seen)).rowcount
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) VALUES (?, ?, ?, ?)",
+                (pid, s.source, s.origin, s.first_seen),
+            ).rowcount
             if added and not is_new:
                 journal.add("source", pid, [s.source, s.origin])
         if is_new and paper.new:
             conn.execute("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)", (pid, rev))
         _merge(conn, pid, paper.arxiv_id or paper.short_id, paper.annotation, rev, report)
 
-    library._import_batch(conn, [paper.record() for paper in batch], None, summary, now, rev,
-                          fixed=[{"short_id": p.short_id, "added": p.added} for p in batch],
-                          landed=landed)
+    library._import_batch(
+        conn,
+        [paper.record() for paper in batch],
+        None,
+        summary,
+        now,
+        rev,
+        fixed=[{"short_id": p.short_id, "added": p.added} for p in batch],
+        landed=landed,
+    )
 
 
 def _annotation_state(conn: sqlite3.Connection, pid: int) -> dict[str, Any]:
     """All a merge may change of one paper's annotation, for the import's undo journal."""
     row = conn.execute("SELECT * FROM annotations WHERE pid=?", (pid,)).fetchone()
-    return {"row": dict(row) if row is not None else None,
-            "tags": [list(r) for r in conn.execute(
-                "SELECT tag, added FROM tags WHERE pid=?", (pid,))],
-            "fresh": conn.execute("SELECT 1 FROM fresh WHERE pid=?", (pid,)).fetchone()
-            is not None}
+    return {
+        "row": dict(row) if row is not None else None,
+        "tags": [list(r) for r in conn.execute("SELECT tag, added FROM tags WHERE pid=?", (pid,))],
+        "fresh": conn.execute("SELECT 1 FROM fresh WHERE pid=?", (pid,)).fetchone() is not None,
+    }

@@ -68,7 +68,8 @@ class LibraryConnection:
                 if self.migrated_from < SCHEMA_VERSION:
                     raise ReadOnlyError(
                         f"{self.path}: the library needs an upgrade to schema {SCHEMA_VERSION} "
-                        "but it is read-only; open it once with write access")
+                        "but it is read-only; open it once with write access"
+                    )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._conn = sqlite3.connect(
@@ -150,12 +151,12 @@ class LibraryConnection:
     def _open_reader(self) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri() + "?mode=ro"
         if not os.access(self.path.parent, os.W_OK) or (
-                self.read_only and not Path(f"{self.path}-shm").exists()):
+            self.read_only and not Path(f"{self.path}-shm").exists()
+        ):
             # A read-only folder cannot hold WAL's shared-memory file; nobody can write there
             # either, so the file is read as immutable.
             uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         return conn
 
@@ -193,8 +194,10 @@ class LibraryConnection:
         except OSError:
             now = None
         if now != self._identity:
-            raise MissingError(f"{self.path}: cannot {doing}: the library file was deleted or "
-                               "replaced while quire was running; restart quire")
+            raise MissingError(
+                f"{self.path}: cannot {doing}: the library file was deleted or "
+                "replaced while quire was running; restart quire"
+            )
 
     @contextmanager
     def _write(self, bump: bool = True) -> Iterator[tuple[sqlite3.Connection, int]]:
@@ -203,8 +206,10 @@ class LibraryConnection:
         ``bump=False`` is for bookkeeping that readers need not notice (the number is then 0).
         """
         if self.read_only:
-            raise ReadOnlyError(f"{self.path}: cannot write the library: it is read-only "
-                                "(check the permissions of the file and its folder)")
+            raise ReadOnlyError(
+                f"{self.path}: cannot write the library: it is read-only "
+                "(check the permissions of the file and its folder)"
+            )
         with self._lock:
             self._check_present("write the library")
             conn = self._conn
@@ -245,8 +250,9 @@ class LibraryConnection:
         if not rows:
             with self._lock:
                 try:  # not a change of the library: no new rev
-                    self._conn.execute("INSERT OR IGNORE INTO meta(key, value) "
-                                       "VALUES ('library_id', ?)", (uuid.uuid4().hex,))
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('library_id', ?)", (uuid.uuid4().hex,)
+                    )
                 except sqlite3.Error:
                     return ""
             rows = self._read(query)

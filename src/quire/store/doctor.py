@@ -13,8 +13,7 @@ from pathlib import Path
 
 from quire.store.schema import SCHEMA_VERSION
 
-_EXPECTED_INDEXES = ("papers_title_key", "papers_short_id", "tags_tag", "papers_rev",
-                     "papers_newest")
+_EXPECTED_INDEXES = ("papers_title_key", "papers_short_id", "tags_tag", "papers_rev", "papers_newest")
 
 
 @dataclass
@@ -43,14 +42,18 @@ def examine(path: Path) -> Checkup:
     found = Checkup()
     found.lines.append(f"library: {path}")
     if not path.exists():
-        found.problems.append(f"{path} does not exist: quire creates an empty library there on "
-                              "the next start (or point --data-dir at your library's folder)")
+        found.problems.append(
+            f"{path} does not exist: quire creates an empty library there on "
+            "the next start (or point --data-dir at your library's folder)"
+        )
         return found
     found.lines.append(f"size: {_size(path)} (write-ahead log: {_size(Path(f'{path}-wal'))})")
-    recover = (f"to recover: quit quire, keep a copy of {path.name}, then run "
-               f"`sqlite3 {path} .recover | sqlite3 recovered.sqlite3` and move "
-               f"recovered.sqlite3 to {path.name}; or start afresh by moving the file away and "
-               "re-importing (annotations live only in this file)")
+    recover = (
+        f"to recover: quit quire, keep a copy of {path.name}, then run "
+        f"`sqlite3 {path} .recover | sqlite3 recovered.sqlite3` and move "
+        f"recovered.sqlite3 to {path.name}; or start afresh by moving the file away and "
+        "re-importing (annotations live only in this file)"
+    )
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0)
     except sqlite3.Error as error:
@@ -58,9 +61,15 @@ def examine(path: Path) -> Checkup:
         return found
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        note = "current" if version == SCHEMA_VERSION else (
-            f"newer than this quire ({SCHEMA_VERSION}): upgrade quire" if version > SCHEMA_VERSION
-            else f"older; quire upgrades it to {SCHEMA_VERSION} when it next opens it")
+        note = (
+            "current"
+            if version == SCHEMA_VERSION
+            else (
+                f"newer than this quire ({SCHEMA_VERSION}): upgrade quire"
+                if version > SCHEMA_VERSION
+                else f"older; quire upgrades it to {SCHEMA_VERSION} when it next opens it"
+            )
+        )
         found.lines.append(f"schema version: {version} ({note})")
         if version > SCHEMA_VERSION:
             found.problems.append(f"schema version {version} is newer than this quire knows")
@@ -79,13 +88,13 @@ def examine(path: Path) -> Checkup:
                 found.lines.append(f"{table}: unreadable ({error})")
         try:
             rev = conn.execute("SELECT value FROM meta WHERE key='rev'").fetchone()[0]
-            indexes = {str(r[0]) for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='index'")}
+            indexes = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
             missing = [name for name in _EXPECTED_INDEXES if name not in indexes]
-            found.lines.append(f"index state: change counter {rev}; "
-                               + (f"missing SQL indexes: {', '.join(missing)}" if missing
-                                  else "all SQL indexes present")
-                               + "; the search index is rebuilt from the library as needed")
+            found.lines.append(
+                f"index state: change counter {rev}; "
+                + (f"missing SQL indexes: {', '.join(missing)}" if missing else "all SQL indexes present")
+                + "; the search index is rebuilt from the library as needed"
+            )
             if missing and version == SCHEMA_VERSION:
                 found.problems.append(f"SQL indexes missing ({', '.join(missing)}); {recover}")
         except sqlite3.Error as error:

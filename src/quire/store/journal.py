@@ -26,8 +26,9 @@ class ImportJournal(LibraryAnnotations):
 
     def _begin_import(self, origin: str) -> int:
         with self._write(bump=False) as (conn, _rev):
-            cursor = conn.execute("INSERT INTO imports(origin, owner, started) VALUES (?, ?, ?)",
-                                  (origin, _owner(), _now()))
+            cursor = conn.execute(
+                "INSERT INTO imports(origin, owner, started) VALUES (?, ?, ?)", (origin, _owner(), _now())
+            )
             return int(cursor.lastrowid or 0)
 
     def _end_import(self, import_id: int) -> None:
@@ -42,59 +43,72 @@ class ImportJournal(LibraryAnnotations):
         """
         # On failure the caller raises the import's own error; the next open retries the undo.
         with suppress(StoreError), self._write(bump=False) as (conn, _rev):
-            journalled = conn.execute("SELECT count(*) FROM import_undo WHERE import_id=?",
-                                      (import_id,)).fetchone()[0]
+            journalled = conn.execute(
+                "SELECT count(*) FROM import_undo WHERE import_id=?", (import_id,)
+            ).fetchone()[0]
             if journalled:
                 rev = _bump(conn)
                 entries = conn.execute(
-                    "SELECT kind, pid, data FROM import_undo WHERE import_id=? "
-                    "ORDER BY seq DESC", (import_id,)).fetchall()
+                    "SELECT kind, pid, data FROM import_undo WHERE import_id=? ORDER BY seq DESC",
+                    (import_id,),
+                ).fetchall()
                 for kind, pid, data in entries:
                     self._undo_one(conn, kind, pid, json.loads(data) if data else None, rev)
                 conn.execute("DELETE FROM import_undo WHERE import_id=?", (import_id,))
             conn.execute("DELETE FROM imports WHERE id=?", (import_id,))
 
-    def _undo_one(self, conn: sqlite3.Connection, kind: str, pid: int, data: Any, rev: int
-                  ) -> None:
+    def _undo_one(self, conn: sqlite3.Connection, kind: str, pid: int, data: Any, rev: int) -> None:
         if kind == "insert":
             conn.execute("DELETE FROM papers WHERE pid=?", (pid,))
             conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (pid, rev))
         elif kind == "update":
             sets = ", ".join(f"{k}=?" for k in data)
-            conn.execute(f"UPDATE papers SET {sets}, rev=? WHERE pid=?",
-                         (*data.values(), rev, pid))
+            conn.execute(f"UPDATE papers SET {sets}, rev=? WHERE pid=?", (*data.values(), rev, pid))
         elif kind == "source":
-            conn.execute("DELETE FROM paper_sources WHERE pid=? AND source=? AND origin=?",
-                         (pid, *data))
+            conn.execute("DELETE FROM paper_sources WHERE pid=? AND source=? AND origin=?", (pid, *data))
         elif kind == "annotation":  # a carried library's merge changed it (store/carry.py)
             conn.execute("DELETE FROM annotations WHERE pid=?", (pid,))
             if data["row"] is not None:
                 row = data["row"]
-                conn.execute(f"INSERT INTO annotations ({', '.join(row)}) "
-                             f"VALUES ({','.join('?' * len(row))})", tuple(row.values()))
+                conn.execute(
+                    f"INSERT INTO annotations ({', '.join(row)}) VALUES ({','.join('?' * len(row))})",
+                    tuple(row.values()),
+                )
             conn.execute("DELETE FROM tags WHERE pid=?", (pid,))
-            conn.executemany("INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
-                             [(pid, tag, added) for tag, added in data["tags"]])
+            conn.executemany(
+                "INSERT INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                [(pid, tag, added) for tag, added in data["tags"]],
+            )
             if data["fresh"]:
                 conn.execute("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)", (pid, rev))
             conn.execute("UPDATE papers SET rev=? WHERE pid=?", (rev, pid))
         elif kind == "absorb":
             row = {**data["row"], "rev": rev}
-            conn.execute(f"INSERT OR REPLACE INTO papers ({', '.join(row)}) "
-                         f"VALUES ({','.join('?' * len(row))})", tuple(row.values()))
+            conn.execute(
+                f"INSERT OR REPLACE INTO papers ({', '.join(row)}) VALUES ({','.join('?' * len(row))})",
+                tuple(row.values()),
+            )
             conn.execute("DELETE FROM removed WHERE pid=?", (pid,))
             into = int(data["into"])
             for source, origin, first_seen in data["sources"]:
                 moved = conn.execute(
-                    "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=? AND source=? "
-                    "AND origin=?", (pid, into, source, origin)).rowcount
+                    "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=? AND source=? AND origin=?",
+                    (pid, into, source, origin),
+                ).rowcount
                 if not moved:
-                    conn.execute("INSERT OR IGNORE INTO paper_sources(pid, source, origin, "
-                                 "first_seen) VALUES (?, ?, ?, ?)",
-                                 (pid, source, origin, first_seen))
-            self._put_annotations(conn, {
-                into: Annotation.model_validate(data["into_annotation"]),
-                pid: Annotation.model_validate(data["annotation"])}, rev)
+                    conn.execute(
+                        "INSERT OR IGNORE INTO paper_sources(pid, source, origin, "
+                        "first_seen) VALUES (?, ?, ?, ?)",
+                        (pid, source, origin, first_seen),
+                    )
+            self._put_annotations(
+                conn,
+                {
+                    into: Annotation.model_validate(data["into_annotation"]),
+                    pid: Annotation.model_validate(data["annotation"]),
+                },
+                rev,
+            )
 
     def _recover_imports(self) -> None:
         """Roll back imports whose process died mid-way (they left their journal behind)."""
@@ -133,11 +147,13 @@ class _Journal:
 
     def add(self, kind: str, pid: int, data: Any = None) -> None:
         """Remember a change and how to undo it."""
-        self.entries.append((self.import_id, kind, pid,
-                             None if data is None else json.dumps(data, ensure_ascii=False)))
+        self.entries.append(
+            (self.import_id, kind, pid, None if data is None else json.dumps(data, ensure_ascii=False))
+        )
 
     def flush(self, conn: sqlite3.Connection) -> None:
         """Write the entries (before the batch commits)."""
-        conn.executemany("INSERT INTO import_undo(import_id, kind, pid, data) VALUES (?, ?, ?, ?)",
-                         self.entries)
+        conn.executemany(
+            "INSERT INTO import_undo(import_id, kind, pid, data) VALUES (?, ?, ?, ?)", self.entries
+        )
         self.entries.clear()

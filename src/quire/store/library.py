@@ -22,8 +22,18 @@ from quire.store.rows import LIST_FIELDS, SCALAR_FIELDS, record_columns
 from quire.store.sync_state import LibrarySyncState
 
 # Names other modules import from here (the store's carry, config, export), kept where they were.
-__all__ = ["LIST_FIELDS", "SCALAR_FIELDS", "STAMP_COLUMNS", "_BATCH", "Library", "_chunks", "_now",
-           "annotation_stamps", "normalise_tag", "record_columns"]
+__all__ = [
+    "LIST_FIELDS",
+    "SCALAR_FIELDS",
+    "STAMP_COLUMNS",
+    "_BATCH",
+    "Library",
+    "_chunks",
+    "_now",
+    "annotation_stamps",
+    "normalise_tag",
+    "record_columns",
+]
 
 
 class Library(LibrarySyncState):

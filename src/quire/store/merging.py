@@ -55,8 +55,10 @@ class _Batch:
     def flush_sources(self, conn: sqlite3.Connection) -> None:
         """Write the queued sources of new papers."""
         if self.new_sources:
-            conn.executemany("INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen)"
-                             " VALUES (?, ?, ?, ?)", self.new_sources)
+            conn.executemany(
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) VALUES (?, ?, ?, ?)",
+                self.new_sources,
+            )
             self.new_sources.clear()
 
 
@@ -72,25 +74,35 @@ class _Evidence:
 
     @classmethod
     def of_record(cls, record: PaperRecord) -> _Evidence:
-        return cls._make(record.arxiv_id, record.doi, record.authors[:1],
-                         record.published.year if record.published else None, record.journal_ref)
+        return cls._make(
+            record.arxiv_id,
+            record.doi,
+            record.authors[:1],
+            record.published.year if record.published else None,
+            record.journal_ref,
+        )
 
     @classmethod
     def of_row(cls, row: dict[str, Any]) -> _Evidence:
         authors = json.loads(row["authors"]) if row.get("authors") else []
         published = row.get("published")
         year = int(str(published)[:4]) if published else None
-        return cls._make(row.get("arxiv_id"), row.get("doi"), authors[:1], year,
-                         row.get("journal_ref"))
+        return cls._make(row.get("arxiv_id"), row.get("doi"), authors[:1], year, row.get("journal_ref"))
 
     @classmethod
-    def _make(cls, arxiv_id: str | None, doi: str | None, first: list[str], year: int | None,
-              venue: str | None) -> _Evidence:
+    def _make(
+        cls, arxiv_id: str | None, doi: str | None, first: list[str], year: int | None, venue: str | None
+    ) -> _Evidence:
         folded_doi = doi_key(doi) if doi else None
         if folded_doi and folded_doi.startswith("10.48550/"):
             folded_doi = None
-        return cls(arxiv_id, folded_doi, tuple(name_words(first[0])) if first else (), year,
-                   title_key(venue) or None if venue else None)
+        return cls(
+            arxiv_id,
+            folded_doi,
+            tuple(name_words(first[0])) if first else (),
+            year,
+            title_key(venue) or None if venue else None,
+        )
 
     def conflicts(self, other: _Evidence) -> str | None:
         """Why two same-titled papers are different works, or ``None`` if nothing says so.
@@ -107,8 +119,7 @@ class _Evidence:
                 return "author"
             if self.year and other.year and self.year != other.year:
                 return "year"
-        if (self.venue and other.venue and self.venue != other.venue
-                and not (self.arxiv_id or other.arxiv_id)):
+        if self.venue and other.venue and self.venue != other.venue and not (self.arxiv_id or other.arxiv_id):
             return "venue"  # a journal and a conference version (arXiv's journal_ref is free text)
         return None
 
@@ -150,8 +161,7 @@ class LibraryMerging(ImportJournal):
         self._end_import(import_id)
         return summary
 
-    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord],
-                    titles: list[str]) -> _Batch:
+    def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord], titles: list[str]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
         keys = sorted(set(titles))
         dois = sorted({doi_key(r.doi) for r in batch if r.doi})
@@ -159,18 +169,20 @@ class LibraryMerging(ImportJournal):
         for column, values in (("arxiv_id", ids), ("title_key", keys), ("lower(doi)", dois)):
             for chunk in _chunks(values):
                 marks = ",".join("?" * len(chunk))
-                for row in conn.execute(
-                    f"SELECT * FROM papers WHERE {column} IN ({marks})", tuple(chunk)
-                ):
+                for row in conn.execute(f"SELECT * FROM papers WHERE {column} IN ({marks})", tuple(chunk)):
                     rows[row["pid"]] = dict(row)
         state = _Batch(rows, {}, {}, {})
         for pid in sorted(rows):
             self._remember(state, rows[pid])
         state.free_checked = {short_id_for(key) for key in keys if key}
         for chunk in _chunks(sorted(state.free_checked)):
-            state.taken.update(r[0] for r in conn.execute(
-                f"SELECT short_id FROM papers WHERE short_id IN ({','.join('?' * len(chunk))})",
-                tuple(chunk)))
+            state.taken.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT short_id FROM papers WHERE short_id IN ({','.join('?' * len(chunk))})",
+                    tuple(chunk),
+                )
+            )
         return state
 
     @staticmethod
@@ -186,8 +198,7 @@ class LibraryMerging(ImportJournal):
             pids.append(row["pid"])
 
     @staticmethod
-    def _identify(state: _Batch, record: PaperRecord, key: str, evidence: _Evidence
-                  ) -> int | None:
+    def _identify(state: _Batch, record: PaperRecord, key: str, evidence: _Evidence) -> int | None:
         """The paper this record describes: by arXiv id, then DOI, then title with no evidence
         against it (first author and year, venue, other ids); a bare title matches by title."""
         if record.arxiv_id and (pid := state.by_arxiv.get(record.arxiv_id)) is not None:
@@ -229,8 +240,9 @@ class LibraryMerging(ImportJournal):
             if record.arxiv_id:
                 values["arxiv_id"] = record.arxiv_id
             if pid is None:
-                row = self._insert(conn, state, values, key, now, rev,
-                                   fixed[index] if fixed is not None else None)
+                row = self._insert(
+                    conn, state, values, key, now, rev, fixed[index] if fixed is not None else None
+                )
                 summary.added += 1
                 if self._journal is not None:
                     self._journal.add("insert", row["pid"])
@@ -270,16 +282,16 @@ class LibraryMerging(ImportJournal):
                 state.new_sources.append((row["pid"], source, summary.path, now))
                 continue
             added = conn.execute(
-                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) VALUES (?, ?, ?, ?)",
                 (row["pid"], source, summary.path, now),
             ).rowcount
             if added and self._journal is not None:
                 self._journal.add("source", row["pid"], [source, summary.path])
         state.flush_sources(conn)
 
-    def _absorb_same(self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any],
-                     key: str, rev: int) -> None:
+    def _absorb_same(
+        self, conn: sqlite3.Connection, state: _Batch, row: dict[str, Any], key: str, rev: int
+    ) -> None:
         """Papers known only by this title, with nothing against the now identified paper, are
         the same paper: fold them in (their annotations are kept)."""
         evidence = _Evidence.of_row(row)
@@ -298,13 +310,21 @@ class LibraryMerging(ImportJournal):
 
     @staticmethod
     def _insert(
-        conn: sqlite3.Connection, state: _Batch, values: dict[str, Any], key: str, now: str,
-        rev: int, fixed: Mapping[str, Any] | None = None
+        conn: sqlite3.Connection,
+        state: _Batch,
+        values: dict[str, Any],
+        key: str,
+        now: str,
+        rev: int,
+        fixed: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         short = short_id_for(key)
         wanted = fixed.get("short_id") if fixed else None
-        if wanted and wanted not in state.taken and not conn.execute(
-                "SELECT 1 FROM papers WHERE short_id=?", (wanted,)).fetchone():
+        if (
+            wanted
+            and wanted not in state.taken
+            and not conn.execute("SELECT 1 FROM papers WHERE short_id=?", (wanted,)).fetchone()
+        ):
             short = wanted  # a carried library keeps its short ids where they are free
         elif short not in state.free_checked or short in state.taken:
             short = _free_short_id(conn, key, values)  # not known free: ask the library
@@ -313,9 +333,7 @@ class LibraryMerging(ImportJournal):
         values = {**values, "short_id": short, "added": added or now, "rev": rev}
         columns = ", ".join(values)
         marks = ",".join("?" * len(values))
-        cursor = conn.execute(
-            f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values())
-        )
+        cursor = conn.execute(f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values()))
         row = dict.fromkeys(("arxiv_id", *SCALAR_FIELDS, *LIST_FIELDS))
         row.update(values)
         row["pid"] = cursor.lastrowid
@@ -326,15 +344,22 @@ class LibraryMerging(ImportJournal):
         merged = self._annotations(conn, [into, other])
         a, b = merged.get(into, Annotation()), merged.get(other, Annotation())
         if self._journal is not None:
-            self._journal.add("absorb", other, {
-                "into": into,
-                "row": dict(conn.execute("SELECT * FROM papers WHERE pid=?", (other,)).fetchone()),
-                "sources": [list(r) for r in conn.execute(
-                    "SELECT source, origin, first_seen FROM paper_sources WHERE pid=?",
-                    (other,))],
-                "into_annotation": a.model_dump(mode="json"),
-                "annotation": b.model_dump(mode="json"),
-            })
+            self._journal.add(
+                "absorb",
+                other,
+                {
+                    "into": into,
+                    "row": dict(conn.execute("SELECT * FROM papers WHERE pid=?", (other,)).fetchone()),
+                    "sources": [
+                        list(r)
+                        for r in conn.execute(
+                            "SELECT source, origin, first_seen FROM paper_sources WHERE pid=?", (other,)
+                        )
+                    ],
+                    "into_annotation": a.model_dump(mode="json"),
+                    "annotation": b.model_dump(mode="json"),
+                },
+            )
         joined = Annotation(
             bookmarked=a.bookmarked or b.bookmarked,
             read=a.read or b.read,
@@ -343,9 +368,7 @@ class LibraryMerging(ImportJournal):
             read_at=a.read_at or b.read_at,
             bookmarked_at=a.bookmarked_at or b.bookmarked_at,
         )
-        conn.execute(
-            "UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=?", (into, other)
-        )
+        conn.execute("UPDATE OR IGNORE paper_sources SET pid=? WHERE pid=?", (into, other))
         conn.execute("DELETE FROM papers WHERE pid=?", (other,))
         conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (other, rev))
         self._put_annotations(conn, {into: joined}, rev)

@@ -38,12 +38,12 @@ class LibraryReads(LibraryConnection):
                     f"WHERE p.pid IN ({marks})",
                     tuple(chunk),
                 ).fetchall()
-                tags = _grouped(conn, f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) "
-                                     "ORDER BY tag", chunk)
+                tags = _grouped(conn, f"SELECT pid, tag FROM tags WHERE pid IN ({marks}) ORDER BY tag", chunk)
                 sources = _grouped(
                     conn,
-                    f"SELECT DISTINCT pid, source FROM paper_sources WHERE pid IN ({marks}) "
-                    "ORDER BY source", chunk)
+                    f"SELECT DISTINCT pid, source FROM paper_sources WHERE pid IN ({marks}) ORDER BY source",
+                    chunk,
+                )
                 for row in rows:
                     found[row["pid"]] = _paper_from_row(
                         row, tags.get(row["pid"], []), sources.get(row["pid"], [])
@@ -65,13 +65,16 @@ class LibraryReads(LibraryConnection):
             text = parsed[0]
         rows = self._read(
             "SELECT pid, coalesce(arxiv_id, short_id) AS id, title FROM papers "
-            "WHERE arxiv_id = ? OR short_id = ?", (text, text))
+            "WHERE arxiv_id = ? OR short_id = ?",
+            (text, text),
+        )
         if not rows and text:
             like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             rows = self._read(
                 "SELECT pid, coalesce(arxiv_id, short_id) AS id, title FROM papers "
                 "WHERE arxiv_id LIKE ? ESCAPE '\\' OR short_id LIKE ? ESCAPE '\\' LIMIT 6",
-                (like, like))
+                (like, like),
+            )
         if not rows:
             raise PaperNotFoundError(f"no paper has the id {ident!r}")
         if len(rows) > 1:
@@ -79,8 +82,7 @@ class LibraryReads(LibraryConnection):
             raise AmbiguousIdError(f"the id {ident!r} matches several papers: {names}")
         return int(rows[0]["pid"])
 
-    def all_pids(self, unread: bool = False, bookmarked: bool = False,
-                 limit: int | None = None) -> list[int]:
+    def all_pids(self, unread: bool = False, bookmarked: bool = False, limit: int | None = None) -> list[int]:
         """Papers newest first, optionally only unread or bookmarked ones (the first ``limit``).
 
         This is what a list shows before the search index is ready, so it is one indexed scan
@@ -95,7 +97,8 @@ class LibraryReads(LibraryConnection):
             "SELECT p.pid FROM papers p LEFT JOIN annotations a ON a.pid = p.pid "
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY p.published IS NULL, p.published DESC, p.pid"
-            + (f" LIMIT {int(limit)}" if limit is not None else ""))
+            + (f" LIMIT {int(limit)}" if limit is not None else "")
+        )
         return [int(row[0]) for row in rows]
 
     def index_rows(self, since_rev: int = 0, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:

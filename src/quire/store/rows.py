@@ -16,9 +16,23 @@ from quire.models import (
 )
 
 SCALAR_FIELDS = (
-    "title", "version", "abstract", "author_count", "org_handle", "org_name", "published",
-    "updated", "upvotes", "comments", "github_repo", "github_stars", "primary_category", "doi",
-    "journal_ref", "comment", "pdf_url",
+    "title",
+    "version",
+    "abstract",
+    "author_count",
+    "org_handle",
+    "org_name",
+    "published",
+    "updated",
+    "upvotes",
+    "comments",
+    "github_repo",
+    "github_stars",
+    "primary_category",
+    "doi",
+    "journal_ref",
+    "comment",
+    "pdf_url",
 )
 LIST_FIELDS = ("authors", "keywords", "categories")
 # One encoder for every stored list: json.dumps with options builds a new encoder per call.
@@ -53,6 +67,12 @@ def _paper_from_row(row: sqlite3.Row, tags: list[str], sources: list[str]) -> Pa
         tags=tags,
     )
     return Paper(
-        pid=row["pid"], arxiv_id=row["arxiv_id"], short_id=row["short_id"], added=row["added"],
-        sources=sources, annotation=annotation, fresh=bool(row["fresh"]), **data,
+        pid=row["pid"],
+        arxiv_id=row["arxiv_id"],
+        short_id=row["short_id"],
+        added=row["added"],
+        sources=sources,
+        annotation=annotation,
+        fresh=bool(row["fresh"]),
+        **data,
     )

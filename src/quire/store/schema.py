@@ -157,9 +157,16 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return run
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_script(_V1), _script(_V2),
-                                                          _script(_V3), _script(_V4), _script(_V5),
-                                                          _script(_V6), _script(_V7), _script(_V8)]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _script(_V1),
+    _script(_V2),
+    _script(_V3),
+    _script(_V4),
+    _script(_V5),
+    _script(_V6),
+    _script(_V7),
+    _script(_V8),
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

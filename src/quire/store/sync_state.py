@@ -46,13 +46,18 @@ class LibrarySyncState(LibraryMerging):
                 top = int(conn.execute("SELECT coalesce(max(pid), 0) FROM papers").fetchone()[0])
                 for batch in _batched(records, _BATCH):
                     self._import_batch(conn, batch, source, summary, now, rev)
-                added = [int(r[0]) for r in conn.execute(
-                    "SELECT pid FROM papers WHERE pid > ? ORDER BY pid", (top,))]
-                conn.executemany("INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)",
-                                 [(pid, rev) for pid in added])
+                added = [
+                    int(r[0])
+                    for r in conn.execute("SELECT pid FROM papers WHERE pid > ? ORDER BY pid", (top,))
+                ]
+                conn.executemany(
+                    "INSERT OR IGNORE INTO fresh(pid, rev) VALUES (?, ?)", [(pid, rev) for pid in added]
+                )
                 if tag:
-                    conn.executemany("INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
-                                     [(pid, tag, now) for pid in added])
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                        [(pid, tag, now) for pid in added],
+                    )
                 self._put_meta(conn, meta or {})
                 if dry_run:
                     raise _DryRun
@@ -63,8 +68,9 @@ class LibrarySyncState(LibraryMerging):
     @staticmethod
     def _put_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
         conn.executemany(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value=excluded.value", list(values.items()))
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            list(values.items()),
+        )
 
     def get_meta(self, key: str) -> str | None:
         """A value kept in the library's meta table (sync cursors, HTTP validators), or ``None``."""
@@ -89,8 +95,7 @@ class LibrarySyncState(LibraryMerging):
         """Drop the "new" mark of these papers."""
         with self._write() as (conn, _rev):
             for chunk in _chunks(list(pids)):
-                conn.execute(f"DELETE FROM fresh WHERE pid IN ({','.join('?' * len(chunk))})",
-                             tuple(chunk))
+                conn.execute(f"DELETE FROM fresh WHERE pid IN ({','.join('?' * len(chunk))})", tuple(chunk))
 
     def record_watch(self, rule: str, pids: Sequence[int], tag: str | None) -> None:
         """Remember that watch rule ``rule`` caught these papers, and tag them (one transaction)."""
@@ -98,18 +103,22 @@ class LibrarySyncState(LibraryMerging):
         with self._write() as (conn, rev):
             conn.executemany(
                 "INSERT OR IGNORE INTO watch_hits(rule, pid, hit_at) VALUES (?, ?, ?)",
-                [(rule, pid, now) for pid in pids])
+                [(rule, pid, now) for pid in pids],
+            )
             if tag:
-                conn.executemany("INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
-                                 [(pid, tag, now) for pid in pids])
+                conn.executemany(
+                    "INSERT OR IGNORE INTO tags(pid, tag, added) VALUES (?, ?, ?)",
+                    [(pid, tag, now) for pid in pids],
+                )
                 for chunk in _chunks(list(pids)):
                     conn.execute(
-                        f"UPDATE papers SET rev=? WHERE pid IN ({','.join('?' * len(chunk))})",
-                        (rev, *chunk))
+                        f"UPDATE papers SET rev=? WHERE pid IN ({','.join('?' * len(chunk))})", (rev, *chunk)
+                    )
 
     def watch_hits(self, since: str | None = None) -> list[tuple[str, int, str]]:
         """``(rule, pid, hit_at)`` of every watch-rule hit after ``since`` (ISO time), oldest first."""
         rows = self._read(
             "SELECT rule, pid, hit_at FROM watch_hits WHERE hit_at > ? ORDER BY hit_at, rule, pid",
-            (since or "",))
+            (since or "",),
+        )
         return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]

@@ -23,9 +23,22 @@ from quire.sync.feeds import (
 from quire.sync.http import BadResponse, Clock, Fetcher, FetchError, FetchPolicy, SystemClock
 from quire.sync.watch import WatchReport, apply_watch_rules
 
-__all__ = ["BadResponse", "Clock", "FeedReport", "FetchError", "FetchPolicy", "Fetcher",
-           "Progress", "SyncBusy", "SyncError", "SyncResult", "SystemClock", "WatchReport",
-           "run_sync", "select_feeds"]
+__all__ = [
+    "BadResponse",
+    "Clock",
+    "FeedReport",
+    "FetchError",
+    "FetchPolicy",
+    "Fetcher",
+    "Progress",
+    "SyncBusy",
+    "SyncError",
+    "SyncResult",
+    "SystemClock",
+    "WatchReport",
+    "run_sync",
+    "select_feeds",
+]
 
 
 @dataclass
@@ -52,8 +65,11 @@ class SyncResult:
             if report.error:
                 continue
             noun = "new paper" + ("s" if report.added != 1 else "")
-            parts.append(f"{report.added} {noun} from {report.name}" if not parts
-                         else f"{report.added} from {report.name}")
+            parts.append(
+                f"{report.added} {noun} from {report.name}"
+                if not parts
+                else f"{report.added} from {report.name}"
+            )
         text = ", ".join(parts) if parts else "No feed could be synced"
         caught = [w for w in self.watch if w.pids]
         if caught:
@@ -61,17 +77,25 @@ class SyncResult:
         return text
 
 
-def run_sync(library: Library, config: Config, feeds: Sequence[FeedConfig] | None = None, *,
-             since: date | None = None, dry_run: bool = False, fetcher: Fetcher | None = None,
-             progress: ProgressCallback | None = None) -> SyncResult:
+def run_sync(
+    library: Library,
+    config: Config,
+    feeds: Sequence[FeedConfig] | None = None,
+    *,
+    since: date | None = None,
+    dry_run: bool = False,
+    fetcher: Fetcher | None = None,
+    progress: ProgressCallback | None = None,
+) -> SyncResult:
     """Sync the feeds (all configured ones by default), then apply the watch rules to what is new.
 
     Raises ``SyncBusy`` if another sync is running; a failing feed is reported in its
     ``FeedReport.error`` and the other feeds still sync.
     """
     before = library.current_rev()
-    reports = sync_feeds(library, config, feeds, since=since, dry_run=dry_run, fetcher=fetcher,
-                         progress=progress)
+    reports = sync_feeds(
+        library, config, feeds, since=since, dry_run=dry_run, fetcher=fetcher, progress=progress
+    )
     result = SyncResult(reports)
     if not dry_run:
         result.watch = apply_watch_rules(library, config.watch, result.new_pids, before)

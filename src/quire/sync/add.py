@@ -48,8 +48,7 @@ class AddReport:
     errors: list[str] = field(default_factory=list)
 
 
-def add_papers(library: Library, config: Config, ids: Sequence[str], fetcher: Fetcher
-               ) -> AddReport:
+def add_papers(library: Library, config: Config, ids: Sequence[str], fetcher: Fetcher) -> AddReport:
     """Fetch each paper from Hugging Face (richer: upvotes, organisation), else from arXiv.
 
     ``ids`` must already be validated arXiv ids (see ``parse_paper_ref``); they are quoted into
@@ -80,8 +79,9 @@ def add_papers(library: Library, config: Config, ids: Sequence[str], fetcher: Fe
     if from_arxiv:
         url = f"{config.arxiv_api_url}/api/query"
         try:
-            page = fetcher.get(url, {"id_list": ",".join(from_arxiv),
-                                     "max_results": len(from_arxiv)}, lane=ARXIV_LANE)
+            page = fetcher.get(
+                url, {"id_list": ",".join(from_arxiv), "max_results": len(from_arxiv)}, lane=ARXIV_LANE
+            )
             records, _skipped = parse_arxiv(page)
         except FetchError as error:
             # Neither source answered: say why for both.

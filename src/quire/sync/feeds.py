@@ -72,18 +72,29 @@ class FeedReport:
         """The one line ``quire sync`` prints for this feed."""
         if self.error:
             return f"{self.name}: failed: {self.error}"
-        text = (f"{self.name}: {self.added} new, {self.updated} updated, {self.unchanged} "
-                f"unchanged ({self.pages} page{'s' if self.pages != 1 else ''}, "
-                f"{self.seconds:.1f} s)")
+        text = (
+            f"{self.name}: {self.added} new, {self.updated} updated, {self.unchanged} "
+            f"unchanged ({self.pages} page{'s' if self.pages != 1 else ''}, "
+            f"{self.seconds:.1f} s)"
+        )
         return text + (f"; {self.warning}" if self.warning else "")
 
     def as_json(self) -> dict[str, object]:
         """The stable JSON shape of ``quire sync --json``."""
-        return {"feed": self.name, "source": self.source, "new": self.added,
-                "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped,
-                "pages": self.pages, "not_modified": self.not_modified,
-                "seconds": round(self.seconds, 3), "cursor": self.cursor, "error": self.error,
-                "warning": self.warning}
+        return {
+            "feed": self.name,
+            "source": self.source,
+            "new": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "pages": self.pages,
+            "not_modified": self.not_modified,
+            "seconds": round(self.seconds, 3),
+            "cursor": self.cursor,
+            "error": self.error,
+            "warning": self.warning,
+        }
 
 
 @dataclass
@@ -108,6 +119,7 @@ ProgressCallback = Callable[[Progress], None]
 
 # -- the lock ---------------------------------------------------------------------------------
 
+
 def lock_path(library: Library) -> Path:
     """The lock file of a library's syncs (beside the library file)."""
     return library.path.with_name(library.path.name + ".sync-lock")
@@ -122,16 +134,20 @@ def sync_lock(library: Library) -> Iterator[None]:
     try:
         handle: IO[str] = path.open("a+", encoding="utf-8")
     except OSError as error:
-        raise SyncError(f"{path}: cannot create the sync lock: {error.strerror or error}; "
-                        "nothing was fetched") from None
+        raise SyncError(
+            f"{path}: cannot create the sync lock: {error.strerror or error}; nothing was fetched"
+        ) from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.seek(0)
             who = handle.read().strip()
-            raise SyncBusy("another sync is running" + (f" (process {who})" if who else "")
-                           + "; nothing was fetched, try again when it ends") from None
+            raise SyncBusy(
+                "another sync is running"
+                + (f" (process {who})" if who else "")
+                + "; nothing was fetched, try again when it ends"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -147,6 +163,7 @@ def sync_lock(library: Library) -> Iterator[None]:
 
 
 # -- cursors and validators -------------------------------------------------------------------
+
 
 def cursor_key(feed: FeedConfig) -> str:
     """The meta key of a feed's cursor: source and query too, so an edited feed starts afresh."""
@@ -182,11 +199,11 @@ def _validators(library: Library, url: str) -> tuple[str | None, str | None]:
 def _validator_meta(page: Page) -> dict[str, str]:
     if not (page.etag or page.last_modified):
         return {}
-    return {f"http:{page.url}": json.dumps({"etag": page.etag,
-                                            "last_modified": page.last_modified})}
+    return {f"http:{page.url}": json.dumps({"etag": page.etag, "last_modified": page.last_modified})}
 
 
 # -- parsing pages ----------------------------------------------------------------------------
+
 
 @dataclass
 class _UrlContext(ParseContext):
@@ -204,11 +221,12 @@ def parse_hf(page: Page, require_list: bool = True) -> tuple[list[PaperRecord], 
         try:
             data = json.loads(page.text)
         except json.JSONDecodeError as error:
-            raise BadResponse(f"{page.url}: line {error.lineno}, column {error.colno}: not valid "
-                              f"JSON ({error.msg}){_looks_like(page.text)}") from None
+            raise BadResponse(
+                f"{page.url}: line {error.lineno}, column {error.colno}: not valid "
+                f"JSON ({error.msg}){_looks_like(page.text)}"
+            ) from None
         if not isinstance(data, list):
-            raise BadResponse(f"{page.url}: expected a JSON array of papers, got "
-                              f"{type(data).__name__}")
+            raise BadResponse(f"{page.url}: expected a JSON array of papers, got {type(data).__name__}")
     ctx = _UrlContext(path=Path("."), url=page.url)
     try:
         records = list(read_hf_json(page.text, ctx))
@@ -235,6 +253,7 @@ def _looks_like(text: str) -> str:
 
 
 # -- planning ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Period:
@@ -274,12 +293,20 @@ def hf_periods(start: date, today: date) -> list[Period]:
 
 # -- the sync ---------------------------------------------------------------------------------
 
+
 class _FeedRun:
     """One feed's sync: shared plumbing for both sources."""
 
-    def __init__(self, library: Library, fetcher: Fetcher, feed: FeedConfig, report: FeedReport,
-                 dry_run: bool, max_pages: int, progress: Callable[[int, int | None], None]
-                 ) -> None:
+    def __init__(
+        self,
+        library: Library,
+        fetcher: Fetcher,
+        feed: FeedConfig,
+        report: FeedReport,
+        dry_run: bool,
+        max_pages: int,
+        progress: Callable[[int, int | None], None],
+    ) -> None:
         self.library = library
         self.fetcher = fetcher
         self.feed = feed
@@ -288,22 +315,28 @@ class _FeedRun:
         self.max_pages = max_pages
         self.progress = progress
 
-    def fetch(self, url: str, params: dict[str, str | int], conditional: bool,
-              lane: str | None = None) -> Page:
-        etag, modified = (_validators(self.library, full_url(url, params)) if conditional
-                          else (None, None))
+    def fetch(
+        self, url: str, params: dict[str, str | int], conditional: bool, lane: str | None = None
+    ) -> Page:
+        etag, modified = _validators(self.library, full_url(url, params)) if conditional else (None, None)
         page = self.fetcher.get(url, params, etag=etag, last_modified=modified, lane=lane)
         self.report.pages += 1
         if page.not_modified:
             self.report.not_modified += 1
         return page
 
-    def store(self, page: Page, records: list[PaperRecord], skipped: list[str], source: str,
-              meta: dict[str, str]) -> None:
+    def store(
+        self, page: Page, records: list[PaperRecord], skipped: list[str], source: str, meta: dict[str, str]
+    ) -> None:
         summary = ImportSummary(path=page.url, format=source)
-        new = self.library.import_page(records, summary, source,
-                                       meta={**meta, **_validator_meta(page)},
-                                       tag=self.feed.tag, dry_run=self.dry_run)
+        new = self.library.import_page(
+            records,
+            summary,
+            source,
+            meta={**meta, **_validator_meta(page)},
+            tag=self.feed.tag,
+            dry_run=self.dry_run,
+        )
         self.report.added += summary.added
         self.report.updated += summary.updated
         self.report.unchanged += summary.unchanged
@@ -312,8 +345,7 @@ class _FeedRun:
             self.report.new_pids += new
 
 
-def _sync_hf(run: _FeedRun, base: str, start: date, today: date, old_cursor: date | None
-             ) -> None:
+def _sync_hf(run: _FeedRun, base: str, start: date, today: date, old_cursor: date | None) -> None:
     periods = hf_periods(start, today)
     url = f"{base}/api/daily_papers"
     for number, period in enumerate(periods):
@@ -321,9 +353,11 @@ def _sync_hf(run: _FeedRun, base: str, start: date, today: date, old_cursor: dat
         page_no = 0
         while True:
             if run.report.pages >= run.max_pages:
-                run.report.warning = (f"stopped at the page cap ({run.max_pages} pages, "
-                                      f"max_pages); run sync again to continue from "
-                                      f"{period.value}")
+                run.report.warning = (
+                    f"stopped at the page cap ({run.max_pages} pages, "
+                    f"max_pages); run sync again to continue from "
+                    f"{period.value}"
+                )
                 return
             params: dict[str, str | int] = {period.param: period.value, "limit": HF_PAGE}
             if page_no:
@@ -352,13 +386,19 @@ def _sync_arxiv(run: _FeedRun, base: str, floor: date, old_cursor: date | None) 
         run.progress(start // ARXIV_PAGE, None)
         if run.report.pages >= run.max_pages:
             # Moving the cursor to the newest day keeps later syncs incremental; say what was missed.
-            run.report.warning = (f"stopped at the page cap ({run.max_pages} pages, max_pages): "
-                                  f"papers submitted between {floor} and the oldest fetched were "
-                                  "not fetched")
+            run.report.warning = (
+                f"stopped at the page cap ({run.max_pages} pages, max_pages): "
+                f"papers submitted between {floor} and the oldest fetched were "
+                "not fetched"
+            )
             break
-        params: dict[str, str | int] = {"search_query": query, "sortBy": "submittedDate",
-                                        "sortOrder": "descending", "start": start,
-                                        "max_results": ARXIV_PAGE}
+        params: dict[str, str | int] = {
+            "search_query": query,
+            "sortBy": "submittedDate",
+            "sortOrder": "descending",
+            "start": start,
+            "max_results": ARXIV_PAGE,
+        }
         page = run.fetch(url, params, conditional=False, lane=ARXIV_LANE)
         records, skipped = parse_arxiv(page)
         keep = [r for r in records if r.published is None or r.published >= floor]
@@ -403,9 +443,16 @@ def select_feeds(config: Config, names: Sequence[str]) -> list[FeedConfig]:
     return chosen
 
 
-def sync_feeds(library: Library, config: Config, feeds: Sequence[FeedConfig] | None = None, *,
-               since: date | None = None, dry_run: bool = False, fetcher: Fetcher | None = None,
-               progress: ProgressCallback | None = None) -> list[FeedReport]:
+def sync_feeds(
+    library: Library,
+    config: Config,
+    feeds: Sequence[FeedConfig] | None = None,
+    *,
+    since: date | None = None,
+    dry_run: bool = False,
+    fetcher: Fetcher | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[FeedReport]:
     """Sync feeds one after another; a failed feed is reported and the others still run.
 
     Raises ``SyncBusy`` if another sync holds the lock (nothing is fetched then).
@@ -419,13 +466,12 @@ def sync_feeds(library: Library, config: Config, feeds: Sequence[FeedConfig] | N
         with sync_lock(library):
             today = fetcher.clock.today()
             for index, feed in enumerate(chosen):
-                def step(page: int, pages: int | None, index: int = index,
-                         name: str = feed.name) -> None:
+
+                def step(page: int, pages: int | None, index: int = index, name: str = feed.name) -> None:
                     if progress is not None:
                         progress(Progress(name, index, len(chosen), page, pages))
 
-                reports.append(_sync_one(library, config, fetcher, feed, today, since, dry_run,
-                                         step))
+                reports.append(_sync_one(library, config, fetcher, feed, today, since, dry_run, step))
             if progress is not None:
                 progress(Progress("", len(chosen), len(chosen), 1, 1))
     finally:
@@ -434,9 +480,16 @@ def sync_feeds(library: Library, config: Config, feeds: Sequence[FeedConfig] | N
     return reports
 
 
-def _sync_one(library: Library, config: Config, fetcher: Fetcher, feed: FeedConfig, today: date,
-              since: date | None, dry_run: bool, step: Callable[[int, int | None], None]
-              ) -> FeedReport:
+def _sync_one(
+    library: Library,
+    config: Config,
+    fetcher: Fetcher,
+    feed: FeedConfig,
+    today: date,
+    since: date | None,
+    dry_run: bool,
+    step: Callable[[int, int | None], None],
+) -> FeedReport:
     report = FeedReport(feed.name, feed.source)
     started = time.monotonic()
     cursor = read_cursor(library, feed)

@@ -119,13 +119,18 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
 class Fetcher:
     """Fetches pages with one client; use as a context manager (the client is closed at the end)."""
 
-    def __init__(self, policy: FetchPolicy | None = None, clock: Clock | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.policy = policy or FetchPolicy()
         self.clock = clock or SystemClock()
         timeout = httpx.Timeout(self.policy.timeout, connect=min(10.0, self.policy.timeout))
-        self.client = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT},
-                                   follow_redirects=True, transport=transport)
+        self.client = httpx.Client(
+            timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=transport
+        )
         self._last: dict[str, float] = {}
         self.requests = 0
 
@@ -149,9 +154,14 @@ class Fetcher:
                 self.clock.sleep(wait)
         self._last[lane] = self.clock.monotonic()
 
-    def get(self, url: str, params: Mapping[str, str | int] | None = None,
-            etag: str | None = None, last_modified: str | None = None,
-            lane: str | None = None) -> Page:
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        lane: str | None = None,
+    ) -> Page:
         """GET a page, retrying what is worth retrying. Raises ``FetchError`` naming the URL.
 
         Requests in one ``lane`` (default: the host) keep the policy's interval between them.
@@ -172,8 +182,7 @@ class Fetcher:
             try:
                 with self.client.stream("GET", target, headers=headers) as response:
                     if response.status_code == 304:
-                        return Page(target, "", not_modified=True, etag=etag,
-                                    last_modified=last_modified)
+                        return Page(target, "", not_modified=True, etag=etag, last_modified=last_modified)
                     if response.status_code == 200:
                         return self._page(target, response)
                     why = f"HTTP {response.status_code} {_clean(response.reason_phrase)}".rstrip()
@@ -190,10 +199,9 @@ class Fetcher:
             if attempt >= self.policy.retries:
                 raise FetchError(f"{target}: {why} (gave up after {attempt + 1} attempts)")
             if wait is None:
-                wait = self.policy.backoff * (2 ** attempt)
+                wait = self.policy.backoff * (2**attempt)
             elif wait > self.policy.max_wait:
-                raise FetchError(f"{target}: {why}; the server asks to wait {wait:.0f} s, "
-                                 "try again later")
+                raise FetchError(f"{target}: {why}; the server asks to wait {wait:.0f} s, try again later")
             attempt += 1
             self.clock.sleep(wait)
 
@@ -203,8 +211,9 @@ class Fetcher:
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > MAX_BODY:
-                raise BadResponse(f"{target}: the response is larger than "
-                                  f"{MAX_BODY // (1024 * 1024)} MB; refused")
+                raise BadResponse(
+                    f"{target}: the response is larger than {MAX_BODY // (1024 * 1024)} MB; refused"
+                )
             chunks.append(chunk)
         data = b"".join(chunks)
         if not data.strip():
@@ -212,10 +221,15 @@ class Fetcher:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise BadResponse(f"{target}: not UTF-8 text (byte 0x{data[error.start]:02x} at "
-                              f"offset {error.start})") from None
-        return Page(target, text, etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"))
+            raise BadResponse(
+                f"{target}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+            ) from None
+        return Page(
+            target,
+            text,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
 
 
 def _clean(text: str) -> str:

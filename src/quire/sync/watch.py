@@ -28,8 +28,9 @@ class WatchReport:
     pids: list[int]
 
 
-def apply_watch_rules(library: Library, rules: Sequence[WatchRule], new_pids: Sequence[int],
-                      since_rev: int) -> list[WatchReport]:
+def apply_watch_rules(
+    library: Library, rules: Sequence[WatchRule], new_pids: Sequence[int], since_rev: int
+) -> list[WatchReport]:
     """Run every rule over the new papers; tag and record what each one matches.
 
     ``since_rev`` is the library's change number from before the sync that added them.
@@ -97,8 +98,11 @@ def mark_digest_sent(library: Library) -> None:
 def digest_markdown(entries: Sequence[DigestEntry], since: str) -> str:
     """The digest as Markdown, for mail."""
     total = sum(len(e.papers) for e in entries)
-    lines = [f"# quire digest: {total} new paper{'s' if total != 1 else ''}"
-             + (f" since {since[:16].replace('T', ' ')}" if since else ""), ""]
+    lines = [
+        f"# quire digest: {total} new paper{'s' if total != 1 else ''}"
+        + (f" since {since[:16].replace('T', ' ')}" if since else ""),
+        "",
+    ]
     for entry in entries:
         lines.append(f"## {_md(entry.rule)} ({len(entry.papers)})")
         lines.append("")
@@ -108,8 +112,11 @@ def digest_markdown(entries: Sequence[DigestEntry], since: str) -> str:
         for paper in entry.papers:
             link = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else ""
             title = f"[{_md(paper.title)}]({link})" if link else _md(paper.title)
-            meta = ", ".join(x for x in (paper.published.isoformat() if paper.published else "",
-                                         _md(paper.authors_label)) if x)
+            meta = ", ".join(
+                x
+                for x in (paper.published.isoformat() if paper.published else "", _md(paper.authors_label))
+                if x
+            )
             lines.append(f"- {title}" + (f" ({meta})" if meta else ""))
         lines.append("")
     return "\n".join(lines)
@@ -117,9 +124,14 @@ def digest_markdown(entries: Sequence[DigestEntry], since: str) -> str:
 
 def digest_json(entries: Sequence[DigestEntry], since: str) -> str:
     """The digest as JSON: ``{"since": …, "rules": [{"rule": …, "papers": […]}]}``."""
-    return json.dumps({"since": since or None,
-                       "rules": [{"rule": e.rule, "papers": [p.as_json() for p in e.papers]}
-                                 for e in entries]}, ensure_ascii=False, indent=2)
+    return json.dumps(
+        {
+            "since": since or None,
+            "rules": [{"rule": e.rule, "papers": [p.as_json() for p in e.papers]} for e in entries],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 def _md(text: str) -> str:

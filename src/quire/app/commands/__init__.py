@@ -10,18 +10,19 @@ from textual.binding import Binding, BindingType
 
 from quire.keys import COMMANDS, VIEW_KEYS, Command, binding_ids, keys_of
 
-__all__ = ["COMMANDS", "VIEW_KEYS", "Command", "app_bindings", "binding_ids", "keys_of",
-           "screen_bindings"]
+__all__ = ["COMMANDS", "VIEW_KEYS", "Command", "app_bindings", "binding_ids", "keys_of", "screen_bindings"]
 
 
 def screen_bindings() -> list[BindingType]:
     """The main screen's bindings, generated from ``COMMANDS``."""
     bindings: list[BindingType] = [
         Binding(c.keys, c.action, c.label, show=c.footer, id=c.id, tooltip=c.help)
-        for c in COMMANDS if c.action != "quit"
+        for c in COMMANDS
+        if c.action != "quit"
     ]
-    bindings += [Binding(k, f"view({int(k) - 1})", f"View {k}", show=False, id=f"view-{k}")
-                 for k in VIEW_KEYS]
+    bindings += [
+        Binding(k, f"view({int(k) - 1})", f"View {k}", show=False, id=f"view-{k}") for k in VIEW_KEYS
+    ]
     return bindings
 
 
@@ -31,6 +32,8 @@ def app_bindings() -> list[BindingType]:
     like ctrl+p."""
     bindings: list[BindingType] = [
         Binding(c.keys, c.action, c.label, show=c.footer, id=c.id, tooltip=c.help)
-        for c in COMMANDS if c.action == "quit"]
+        for c in COMMANDS
+        if c.action == "quit"
+    ]
     bindings.append(Binding("ctrl+c", "quit", "Quit", show=False, priority=True, system=True))
     return bindings

@@ -40,24 +40,29 @@ class QuireCommands(Provider):
             yield command.label, key, command.help, partial(self._run_action, command.action)
         views: list[View] = list(getattr(self.screen, "views", []))
         for number, (view, view_key) in enumerate(zip(views, view_keys(views), strict=True)):
-            what = view.query or {"for-you": "unread papers near your bookmarks and tags",
-                                  "similar": "papers like the one you chose"}.get(
-                                      view.special or "", "every paper")
-            yield (f"View: {view.name}", view_key or "", f"Open the view ({what})",
-                   partial(self._run_action, f"open_view({number})"))
+            what = view.query or {
+                "for-you": "unread papers near your bookmarks and tags",
+                "similar": "papers like the one you chose",
+            }.get(view.special or "", "every paper")
+            yield (
+                f"View: {view.name}",
+                view_key or "",
+                f"Open the view ({what})",
+                partial(self._run_action, f"open_view({number})"),
+            )
 
     @staticmethod
     def _prompt(label: str | Content, key: str) -> Content:
         # Content built from plain text, never markup: view names are tag names and the
         # user's saved searches.
-        return Content.assemble(Content(label) if isinstance(label, str) else label,
-                                (f"  {key}", "dim") if key else "")
+        return Content.assemble(
+            Content(label) if isinstance(label, str) else label, (f"  {key}", "dim") if key else ""
+        )
 
     async def discover(self) -> Hits:
         """All commands and views, before anything is typed."""
         for label, key, help_text, run in self._entries():
-            yield DiscoveryHit(self._prompt(label, key), run, text=label,
-                               help=escape(help_text))
+            yield DiscoveryHit(self._prompt(label, key), run, text=label, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         """Commands and views whose label or help matches what is typed."""
@@ -65,5 +70,10 @@ class QuireCommands(Provider):
         for label, key, help_text, run in self._entries():
             score = max(matcher.match(label), matcher.match(help_text) * 0.8)
             if score > 0:
-                yield Hit(score, self._prompt(matcher.highlight(label), key), run, text=label,
-                          help=escape(help_text))
+                yield Hit(
+                    score,
+                    self._prompt(matcher.highlight(label), key),
+                    run,
+                    text=label,
+                    help=escape(help_text),
+                )

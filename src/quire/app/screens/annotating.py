@@ -30,8 +30,7 @@ class AnnotationActions(PaperScreen):
         """Annotations of ``pids`` changed (the screen redraws them)."""
         raise NotImplementedError
 
-    def _annotate(self, change: Callable[[Annotator], Change | None],
-                  announce: bool = False) -> bool:
+    def _annotate(self, change: Callable[[Annotator], Change | None], announce: bool = False) -> bool:
         """Make a change now (it is recorded for undo), redraw; report what failed."""
         try:
             done = change(self.session.annotator)
@@ -50,8 +49,7 @@ class AnnotationActions(PaperScreen):
 
     def _not_saved(self, error: StoreError) -> None:
         """Tell the user a change was not saved (the screen stays as it was)."""
-        self.notify(f"Not saved: {error}", title="Library not writable", severity="error",
-                    timeout=10)
+        self.notify(f"Not saved: {error}", title="Library not writable", severity="error", timeout=10)
 
     def action_bookmark(self) -> None:
         """Bookmark (or unbookmark, if all are bookmarked) the paper or the selection."""

@@ -86,8 +86,7 @@ class ExportDialog(Dialog[Path | None]):
     async def _confirm_and_export(self, fmt: str, path: Path) -> None:
         overwrite = export_target(path).exists()
         if overwrite:
-            question = ConfirmDialog(f"{path} exists. Overwrite it?", yes="Overwrite",
-                                     no="Keep it")
+            question = ConfirmDialog(f"{path} exists. Overwrite it?", yes="Overwrite", no="Keep it")
             if not await self.app.push_screen_wait(question):
                 self.dismiss(None)
                 return
@@ -101,14 +100,16 @@ class ExportDialog(Dialog[Path | None]):
             text = export_library(self.library, self.pids, fmt)
             write_export(path, text, overwrite=overwrite)
         except ExportExistsError:  # created while the dialog was open: still not overwritten
-            self.app.call_from_thread(self._finished, None, f"Export failed: {path} exists now; "
-                                      "nothing was overwritten")
+            self.app.call_from_thread(
+                self._finished, None, f"Export failed: {path} exists now; nothing was overwritten"
+            )
             return
         except (QuireError, StoreError) as error:
             self.app.call_from_thread(self._finished, None, f"Export failed: {error}")
             return
-        self.app.call_from_thread(self._finished, path,
-                                  f"Exported {counted(len(self.pids), 'paper')} to {path}")
+        self.app.call_from_thread(
+            self._finished, path, f"Exported {counted(len(self.pids), 'paper')} to {path}"
+        )
 
     def _finished(self, path: Path | None, message: str) -> None:
         self.notify(message, severity="information" if path else "error")

@@ -29,9 +29,19 @@ Papers holding only some of the words follow the rest, "also relevant" (in itali
 """
 
 
-KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter",
-             "space": "Space", "down": "↓", "up": "↑", "pagedown": "PgDn", "pageup": "PgUp",
-             "home": "Home", "end": "End"}
+KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "escape": "Esc",
+    "enter": "Enter",
+    "space": "Space",
+    "down": "↓",
+    "up": "↑",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "home": "Home",
+    "end": "End",
+}
 
 
 def key_label(keys: str) -> str:
@@ -41,11 +51,19 @@ def key_label(keys: str) -> str:
 
 # Keys that are not commands of their own, shown in their group (README's table lists them too).
 EXTRA_ROWS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "Move": (("Tab shift+Tab", "Move between the search bar, views, list and detail "
-              "(j k PgDn scroll the detail when it has focus)", ""),),
+    "Move": (
+        (
+            "Tab shift+Tab",
+            "Move between the search bar, views, list and detail "
+            "(j k PgDn scroll the detail when it has focus)",
+            "",
+        ),
+    ),
     "View": (("1-9", "Open view 1-9 of the sidebar", "view-1 … view-9"),),
-    "App": (("ctrl+p", "Command palette: every command by name, with its key", ""),
-            ("ctrl+c", "Quit from anywhere, even while typing", "")),
+    "App": (
+        ("ctrl+p", "Command palette: every command by name, with its key", ""),
+        ("ctrl+c", "Quit from anywhere, even while typing", ""),
+    ),
 }
 
 
@@ -80,8 +98,11 @@ class HelpScreen(Dialog[None]):
             table.add_row(Text(group, style="bold"), "", "")
             for command in commands:
                 # Keys come from the user's [keymap]: Text, so "[" in a key is not markup.
-                table.add_row(Text(key_label(self.keys.get(command.id, command.keys))),
-                              Text(command.help), Text(command.id))
+                table.add_row(
+                    Text(key_label(self.keys.get(command.id, command.keys))),
+                    Text(command.help),
+                    Text(command.id),
+                )
             for keys, does, ident in EXTRA_ROWS.get(group, ()):
                 table.add_row(keys, does, ident)
         with VerticalScroll():

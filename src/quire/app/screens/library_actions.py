@@ -66,7 +66,7 @@ class LibraryActions(PaperScreen):
 
     @work(thread=True, group="clipboard")
     def _copy(self, text: str, title: str) -> None:
-        """"Copied" only when a clipboard tool took the text. Otherwise the terminal is asked
+        """ "Copied" only when a clipboard tool took the text. Otherwise the terminal is asked
         to copy it (OSC 52, which many terminals ignore and none confirms) and the text is also
         saved to a file beside the library, so it is never only in a place that may not
         exist."""
@@ -82,8 +82,11 @@ class LibraryActions(PaperScreen):
         except OSError as error:
             saved = f"not saved to {target}: {error.strerror or error}"
         self.app.call_from_thread(
-            self.notify, f"BibTeX for {title} sent to the terminal's clipboard (OSC 52: if "
-            f"your terminal does not support it, nothing was copied) and {saved}", timeout=10)
+            self.notify,
+            f"BibTeX for {title} sent to the terminal's clipboard (OSC 52: if "
+            f"your terminal does not support it, nothing was copied) and {saved}",
+            timeout=10,
+        )
 
     def action_export(self) -> None:
         """Export the current view to a file (the dialog writes it)."""
@@ -112,8 +115,12 @@ class LibraryActions(PaperScreen):
         if event.lines:
             self.notify("\n".join(event.lines), title="Imported", timeout=8)
         if event.failures:
-            self.notify("\n".join(event.failures) + "\n(nothing was kept from these files)",
-                        title="Import failed", severity="error", timeout=12)
+            self.notify(
+                "\n".join(event.failures) + "\n(nothing was kept from these files)",
+                title="Import failed",
+                severity="error",
+                timeout=12,
+            )
         self._library_grew()
 
     def action_sync(self) -> None:
@@ -132,8 +139,13 @@ class LibraryActions(PaperScreen):
         self.query_one("#import-progress", ProgressBar).display = False
         for notice in event.notices():
             # Feed text and server messages are untrusted: never read as markup.
-            self.notify(notice.text, title=notice.title, severity=notice.severity,
-                        timeout=12 if notice.severity == "error" else 8, markup=False)
+            self.notify(
+                notice.text,
+                title=notice.title,
+                severity=notice.severity,
+                timeout=12 if notice.severity == "error" else 8,
+                markup=False,
+            )
         self._library_grew(reload=True)
 
     def _library_grew(self, reload: bool = False) -> None:

@@ -97,17 +97,19 @@ class MainScreen(AnnotationActions, LibraryActions):
         config = self.session.config
         yield SearchBar(id="search")
         with Horizontal(id="body"):
-            yield ViewsSidebar(id="sidebar").data_bind(views=MainScreen.views,
-                                                       current=MainScreen.view_index)
+            yield ViewsSidebar(id="sidebar").data_bind(views=MainScreen.views, current=MainScreen.view_index)
             with Vertical(id="list-area"):
                 # Above the list: an empty list's explanation shows where its rows would be.
                 yield EmptyNotice(id="empty")
-                yield PaperList(self._load_papers, columns=config.columns,
-                                date_format=config.date_format, id="papers")
+                yield PaperList(
+                    self._load_papers, columns=config.columns, date_format=config.date_format, id="papers"
+                )
                 yield ImportProgress(self.session, id="import-progress")
             yield DetailPane(self.session, id="detail")
-        yield Static("The terminal is too small for quire: make it at least "
-                     f"{MIN_SIZE[0]}×{MIN_SIZE[1]}.", id="too-small")
+        yield Static(
+            f"The terminal is too small for quire: make it at least {MIN_SIZE[0]}×{MIN_SIZE[1]}.",
+            id="too-small",
+        )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -242,8 +244,9 @@ class MainScreen(AnnotationActions, LibraryActions):
             views.append(current)
         if current is not None:
             names = [v.name for v in views]
-            self.set_reactive(MainScreen.view_index,
-                              names.index(current.name) if current.name in names else 0)
+            self.set_reactive(
+                MainScreen.view_index, names.index(current.name) if current.name in names else 0
+            )
         self.views = with_counts(views, self._counts)
         # Rows keep room for tags only while some paper has one.
         self.query_one(PaperList).set_tag_column(any(v.is_tag for v in views))
@@ -334,8 +337,13 @@ class MainScreen(AnnotationActions, LibraryActions):
             self.query_one(SearchBar).status("indexing… results appear when the index is ready")
             return
         self._query_serial += 1
-        self._search(self._query_text(), self.views[self.view_index], self._query_serial,
-                     self.as_typed, self.query_one("#search-input", Input).value)
+        self._search(
+            self._query_text(),
+            self.views[self.view_index],
+            self._query_serial,
+            self.as_typed,
+            self.query_one("#search-input", Input).value,
+        )
 
     def action_search_as_typed(self) -> None:
         """Search misspelt words as typed, or go back to their corrections."""
@@ -344,15 +352,13 @@ class MainScreen(AnnotationActions, LibraryActions):
             self.run_query()
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str, view: View, serial: int, as_typed: bool = False,
-                typed: str = "") -> None:
+    def _search(self, text: str, view: View, serial: int, as_typed: bool = False, typed: str = "") -> None:
         index = self.session.index
         assert index is not None
         if serial != self._query_serial:
             return  # typed over while waiting: a newer query supersedes this one
         index.refresh()  # catch up with changes from other processes (one tiny query if none)
-        result = run_view(index, view, text, self.similar_source, correct=not as_typed,
-                          typed=typed)
+        result = run_view(index, view, text, self.similar_source, correct=not as_typed, typed=typed)
         more = more_elsewhere(index, view, typed, result, correct=not as_typed)
         self.app.call_from_thread(self._apply_result, result, serial, more)
 
@@ -366,8 +372,11 @@ class MainScreen(AnnotationActions, LibraryActions):
     def _show_result(self, result: SearchResult) -> None:
         papers = self.query_one(PaperList)
         # New view or new words: start at the top. Re-sorting or a refresh: stay on the paper.
-        keep = self._keep if self._keep is not None else \
-            (None if self._to_top or self.result is None else papers.current_pid)
+        keep = (
+            self._keep
+            if self._keep is not None
+            else (None if self._to_top or self.result is None else papers.current_pid)
+        )
         self._keep = None
         self._to_top = False
         self.result = result
@@ -380,15 +389,15 @@ class MainScreen(AnnotationActions, LibraryActions):
         notes = []
         if self._more_in_all:
             keys = view_keys(self.views)
-            everything = next((i for i, v in enumerate(self.views)
-                               if not v.query and not v.special), None)
+            everything = next((i for i, v in enumerate(self.views) if not v.query and not v.special), None)
             key = keys[everything] if everything is not None else None
             notes.append(f"{self._more_in_all} more in All" + (f" ({key})" if key else ""))
         if self._new_since_visit:
             notes.append(f"{self._new_since_visit} new since your last visit")
         key = keys_of("search-as-typed", self.session.config.keymap).split(",")[0]
-        self.query_one(SearchBar).result(result, self.views[self.view_index], self.as_typed, key,
-                                         notes, listed)
+        self.query_one(SearchBar).result(
+            result, self.views[self.view_index], self.as_typed, key, notes, listed
+        )
 
     def _show_pids(self, pids: list[int]) -> None:
         self.query_one(PaperList).show(pids)
@@ -434,8 +443,12 @@ class MainScreen(AnnotationActions, LibraryActions):
         and count the view again (its rows stay, so the cursor never jumps)."""
         self.query_one(PaperList).forget(pids)
         self._update_detail()
-        self._refresh_index(self._query_text(), self.views[self.view_index], self._query_serial,
-                            self.query_one("#search-input", Input).value)
+        self._refresh_index(
+            self._query_text(),
+            self.views[self.view_index],
+            self._query_serial,
+            self.query_one("#search-input", Input).value,
+        )
 
     @work(thread=True, exclusive=True, group="refresh")
     def _refresh_index(self, text: str, view: View, serial: int, typed: str) -> None:
@@ -577,8 +590,7 @@ class MainScreen(AnnotationActions, LibraryActions):
         typed = parse_query(search.value)
         current = typed.sort or self.sort or (self.result.sort if self.result else "date")
         orders = [k for k in SORT_KEYS if k != "relevance" or typed.has_words]
-        following = orders[(orders.index(current) + 1) % len(orders)] \
-            if current in orders else orders[0]
+        following = orders[(orders.index(current) + 1) % len(orders)] if current in orders else orders[0]
         if typed.sort:
             self._keep = self.query_one(PaperList).current_pid  # re-sorting keeps the paper
             search.value = _with_sort(search.value, following, typed.reverse)

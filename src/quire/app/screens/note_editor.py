@@ -61,5 +61,6 @@ class NoteEditor(Dialog[str | None]):
 
         from quire.app.screens.confirm import ConfirmDialog
 
-        self.app.push_screen(ConfirmDialog("Throw away the changes to this note?",
-                                           yes="Discard", no="Keep editing"), answer)
+        self.app.push_screen(
+            ConfirmDialog("Throw away the changes to this note?", yes="Discard", no="Keep editing"), answer
+        )

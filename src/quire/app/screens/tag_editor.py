@@ -69,8 +69,7 @@ class TagEditor(Dialog[TagChange | None]):
     TagEditor #tags-help { width: 100%; color: $foreground 90%; }
     """
 
-    def __init__(self, subject: str, current: dict[str, int], total: int,
-                 known: list[str]) -> None:
+    def __init__(self, subject: str, current: dict[str, int], total: int, known: list[str]) -> None:
         super().__init__()
         self.subject = subject
         self.current = current
@@ -84,14 +83,15 @@ class TagEditor(Dialog[TagChange | None]):
             if self.current:
                 shown = "  ".join(
                     f"#{t}" + (f" ({n}/{self.total})" if self.total > 1 else "")
-                    for t, n in sorted(self.current.items()))
+                    for t, n in sorted(self.current.items())
+                )
             else:
                 shown = "(no tags yet)"
             yield Static(Text(safe_text(shown)), id="tags-current")
-            yield Input(placeholder="to-read rl -old", suggester=LastWordSuggester(self.known),
-                        id="tags-input")
-            yield Label("Enter apply · Tab/→ complete · -tag removes · Esc cancel",
-                        id="tags-help")
+            yield Input(
+                placeholder="to-read rl -old", suggester=LastWordSuggester(self.known), id="tags-input"
+            )
+            yield Label("Enter apply · Tab/→ complete · -tag removes · Esc cancel", id="tags-help")
 
     def action_complete(self) -> None:
         """Accept the suggested completion of the word being typed, as → does at the end."""

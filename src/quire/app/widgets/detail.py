@@ -40,8 +40,9 @@ def plain(text: str, multiline: bool = False) -> Text:
     return Text(safe_text(text, multiline=multiline))
 
 
-def highlighted(text: str, terms: set[str], prefixes: tuple[str, ...], style: str,
-                multiline: bool = False) -> Text:
+def highlighted(
+    text: str, terms: set[str], prefixes: tuple[str, ...], style: str, multiline: bool = False
+) -> Text:
     """``text`` (untrusted, shown as plain text) with the search terms styled."""
     rich = plain(text, multiline)
     for start, end in highlight_spans(rich.plain, terms, prefixes):
@@ -93,8 +94,7 @@ class DetailPane(VerticalScroll):
     BINDINGS = [
         Binding("j,down", "read(1)", "Scroll down", show=False, id="detail-down"),
         Binding("k,up", "read(-1)", "Scroll up", show=False, id="detail-up"),
-        Binding("pagedown,ctrl+d", "read_page(1)", "Page down", show=False,
-                id="detail-page-down"),
+        Binding("pagedown,ctrl+d", "read_page(1)", "Page down", show=False, id="detail-page-down"),
         Binding("pageup,ctrl+u", "read_page(-1)", "Page up", show=False, id="detail-page-up"),
         Binding("g,home", "read_to(0)", "Top", show=False, id="detail-top"),
         Binding("G,end", "read_to(-1)", "Bottom", show=False, id="detail-bottom"),
@@ -134,8 +134,9 @@ class DetailPane(VerticalScroll):
 
     def action_read_page(self, pages: int) -> None:
         """Scroll by a page, keeping a line of the last one in view."""
-        self.scroll_to(y=self.scroll_y + pages * max(1, self.scrollable_content_region.height - 1),
-                       animate=False)
+        self.scroll_to(
+            y=self.scroll_y + pages * max(1, self.scrollable_content_region.height - 1), animate=False
+        )
 
     def action_read_to(self, end: int) -> None:
         """To the top (``0``) or the bottom (``-1``)."""
@@ -179,8 +180,9 @@ class DetailPane(VerticalScroll):
         if self.pid == pid and self.app.is_running:  # still the paper shown
             self.show_similar(items)
 
-    def _show(self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...],
-              date_format: str) -> None:
+    def _show(
+        self, paper: Paper | None, terms: set[str], prefixes: tuple[str, ...], date_format: str
+    ) -> None:
         # The theme's accent (checked for contrast on $panel per theme), not a fixed colour.
         theme = self.app.current_theme
         hl = "bold underline " + (theme.accent or ("yellow" if theme.dark else "dark_orange3"))
@@ -192,16 +194,18 @@ class DetailPane(VerticalScroll):
             return
         ann = paper.annotation
         # States in words ("bookmarked", "read"), like the rest of the line: no ★ beside them.
-        meta = [paper.published.strftime(date_format) if paper.published else "undated",
-                paper.authors_label,
-                (paper.org_name or "") if paper.authors or paper.author_count else "",
-                f"▲ {paper.upvotes}" if paper.upvotes is not None else "",
-                f"💬 {paper.comments}" if paper.comments else "",
-                paper.id, ", ".join(paper.sources),
-                "bookmarked" if ann.bookmarked else "",
-                "read" if ann.read else "unread"]
-        self.query_one("#detail-title", Static).update(
-            highlighted(paper.title, terms, prefixes, hl))
+        meta = [
+            paper.published.strftime(date_format) if paper.published else "undated",
+            paper.authors_label,
+            (paper.org_name or "") if paper.authors or paper.author_count else "",
+            f"▲ {paper.upvotes}" if paper.upvotes is not None else "",
+            f"💬 {paper.comments}" if paper.comments else "",
+            paper.id,
+            ", ".join(paper.sources),
+            "bookmarked" if ann.bookmarked else "",
+            "read" if ann.read else "unread",
+        ]
+        self.query_one("#detail-title", Static).update(highlighted(paper.title, terms, prefixes, hl))
         self.query_one("#detail-meta", Static).update(Joined(meta))
         extra = []
         if paper.categories:
@@ -209,10 +213,10 @@ class DetailPane(VerticalScroll):
         if paper.github_repo:
             extra.append(paper.github_repo)
         tags = " ".join(f"#{t}" for t in ann.tags)
-        self.query_one("#detail-tags", Static).update(
-            plain("  ".join(x for x in (tags, *extra) if x)))
+        self.query_one("#detail-tags", Static).update(plain("  ".join(x for x in (tags, *extra) if x)))
         self.query_one("#detail-abstract", Static).update(
-            highlighted(paper.abstract or "(no abstract)", terms, prefixes, hl, multiline=True))
+            highlighted(paper.abstract or "(no abstract)", terms, prefixes, hl, multiline=True)
+        )
         note = self.query_one("#detail-note", Static)
         note.update(plain(ann.note, multiline=True))
         note.set_class(not ann.note, "-hidden")
@@ -259,12 +263,22 @@ class DetailPane(VerticalScroll):
         options.clear_options()
         # The words a paper shares go on a line of their own, so they never read as part of
         # its title.
-        options.add_options([
-            Option(Text.assemble(plain(title), *(
-                ("\n", (safe_text(f"  shares: {', '.join(shared[:4])}"), "italic"))
-                if shared else ())), id=str(pid))
-            for pid, title, shared in items
-        ])
+        options.add_options(
+            [
+                Option(
+                    Text.assemble(
+                        plain(title),
+                        *(
+                            ("\n", (safe_text(f"  shares: {', '.join(shared[:4])}"), "italic"))
+                            if shared
+                            else ()
+                        ),
+                    ),
+                    id=str(pid),
+                )
+                for pid, title, shared in items
+            ]
+        )
         if items:
             options.highlighted = 0
         self.query_one("#detail-similar-label").set_class(not items, "-hidden")

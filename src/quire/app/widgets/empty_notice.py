@@ -20,7 +20,8 @@ WELCOME = (
     "Welcome to quire.\n\nYour library is empty. Press [b]L[/b] to load the sample "
     "library (390 papers from Hugging Face Daily Papers), or [b]i[/b] to import a file: "
     "a Daily Papers page copied as text, Hugging Face API JSON, an arXiv Atom feed, the "
-    "arXiv metadata snapshot, or BibTeX.\n\nFrom a shell: quire import PATH")
+    "arXiv metadata snapshot, or BibTeX.\n\nFrom a shell: quire import PATH"
+)
 
 
 class EmptyNotice(Static):
@@ -37,12 +38,17 @@ class EmptyNotice(Static):
         if result.pids:
             return
         if view.special == "for-you":
-            self.update("For you is empty until you pick some papers: bookmark papers you like "
-                        "with b (or tag them with t), and For you will suggest unread papers "
-                        "like them.")
+            self.update(
+                "For you is empty until you pick some papers: bookmark papers you like "
+                "with b (or tag them with t), and For you will suggest unread papers "
+                "like them."
+            )
         elif typed or view.query:
-            hint = (f"Try removing a filter, or open All (2) instead of {view.name}."
-                    if view.query or result.query.filters else "Try fewer or other words.")
+            hint = (
+                f"Try removing a filter, or open All (2) instead of {view.name}."
+                if view.query or result.query.filters
+                else "Try fewer or other words."
+            )
             self.update(Text(f"No papers match. {hint}"))  # the view name may be a tag
         else:
             self.update("No papers here.")

@@ -56,11 +56,13 @@ class KeyFooter(Footer):
         self.set_reactive(Footer.compact, compact)
         self.set_class(compact, "-compact")
         widgets = list(super().compose())
-        keys = [w for w in widgets if isinstance(w, FooterKey)
-                and not w.has_class("-command-palette")]
+        keys = [w for w in widgets if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
         # The palette key docks on the right: its border and padding take two more cells.
-        room = width - sum(key_width(w, compact) + 2 for w in widgets
-                           if isinstance(w, FooterKey) and w.has_class("-command-palette"))
+        room = width - sum(
+            key_width(w, compact) + 2
+            for w in widgets
+            if isinstance(w, FooterKey) and w.has_class("-command-palette")
+        )
         shown = fitting(keys, room, compact)
         for position, key in enumerate(keys):
             key.display = position in shown

@@ -103,14 +103,18 @@ class Row:
     def from_paper(cls, paper: Paper, date_format: str) -> Row:
         """Build the row of a paper (text from files made terminal-safe once, here)."""
         ann = paper.annotation
-        who = (paper.org_name or "") if not paper.authors and not paper.author_count \
-            else paper.authors_label
+        who = (paper.org_name or "") if not paper.authors and not paper.author_count else paper.authors_label
         return cls(
-            pid=paper.pid, title=safe_text(paper.title),
+            pid=paper.pid,
+            title=safe_text(paper.title),
             day=paper.published.strftime(date_format) if paper.published else "",
             upvotes=_votes(paper.upvotes) if paper.upvotes is not None else "",
-            who=safe_text(who), tags=safe_text(" ".join(f"#{t}" for t in ann.tags)), read=ann.read,
-            bookmarked=ann.bookmarked, noted=bool(ann.note), fresh=paper.fresh and not ann.read,
+            who=safe_text(who),
+            tags=safe_text(" ".join(f"#{t}" for t in ann.tags)),
+            read=ann.read,
+            bookmarked=ann.bookmarked,
+            noted=bool(ann.note),
+            fresh=paper.fresh and not ann.read,
         )
 
 
@@ -118,8 +122,13 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
     """The list of papers in the current view."""
 
     COMPONENT_CLASSES = {
-        "paper-list--cursor", "paper-list--selected", "paper-list--mark", "paper-list--dim",
-        "paper-list--highlight", "paper-list--tag", "paper-list--partial",
+        "paper-list--cursor",
+        "paper-list--selected",
+        "paper-list--mark",
+        "paper-list--dim",
+        "paper-list--highlight",
+        "paper-list--tag",
+        "paper-list--partial",
         "paper-list--divider",
     }
     DEFAULT_CSS = """
@@ -155,8 +164,13 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.pid = pid
 
-    def __init__(self, loader: PaperLoader, columns: Sequence[str] = ("date", "upvotes",
-                 "authors", "tags"), date_format: str = "%Y-%m-%d", **kwargs: object) -> None:
+    def __init__(
+        self,
+        loader: PaperLoader,
+        columns: Sequence[str] = ("date", "upvotes", "authors", "tags"),
+        date_format: str = "%Y-%m-%d",
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.loader = loader
         self.columns = tuple(columns)
@@ -176,8 +190,14 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data ----------------------------------------------------------------------------------
 
-    def show(self, pids: list[int], exact: int | None = None, terms: set[str] | None = None,
-             prefixes: tuple[str, ...] = (), keep: int | None = None) -> None:
+    def show(
+        self,
+        pids: list[int],
+        exact: int | None = None,
+        terms: set[str] | None = None,
+        prefixes: tuple[str, ...] = (),
+        keep: int | None = None,
+    ) -> None:
         """Show a new result; the cursor goes to ``keep`` if it is there, else to the top."""
         self.pids = pids
         self._strips.clear()
@@ -190,8 +210,9 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         found = self.index_of(keep) if keep is not None else None
         self.cursor = found if found is not None else 0
         self.virtual_size = Size(self.size.width, self._line_count())
-        self.scroll_to(y=max(0, self._line_of(self.cursor) - self.size.height // 2), animate=False,
-                       immediate=True)
+        self.scroll_to(
+            y=max(0, self._line_of(self.cursor) - self.size.height // 2), animate=False, immediate=True
+        )
         self.refresh()
         self.post_message(self.Highlighted(self.current_pid))
 
@@ -247,7 +268,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _load(self, start: int) -> None:
         end = min(len(self.pids), start + self.size.height + PRELOAD)
-        missing = [p for p in self.pids[max(0, start - PRELOAD // 2):end] if p not in self._rows]
+        missing = [p for p in self.pids[max(0, start - PRELOAD // 2) : end] if p not in self._rows]
         if not missing:
             return
         if len(self._rows) > CACHE_LIMIT:
@@ -315,8 +336,14 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
         pid = self.pids[index]
         # The cursor row looks different with focus: a strip drawn before a focus change must
         # not be reused after it (the cursor bar kept its unfocused colour).
-        state = (pid, width, index == self.cursor, pid in self.selection, index >= self.exact,
-                 index == self.cursor and self.has_focus)
+        state = (
+            pid,
+            width,
+            index == self.cursor,
+            pid in self.selection,
+            index >= self.exact,
+            index == self.cursor and self.has_focus,
+        )
         cached = self._strips.get(state)
         if cached is not None:
             return cached
@@ -341,6 +368,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _row_segments(self, row: Row, width: int, partial: bool, base: Style) -> list[Segment]:
         """The row as segments, built directly (Rich's Text machinery costs ~10x more)."""
+
         def style(name: str) -> Style:
             return base + self.get_component_rich_style(name, partial=True)
 
@@ -363,8 +391,7 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             elif column == "authors" and width >= 90:
                 tail.append(Segment(" " + _cell(row.who, 18), dim))
             elif column == "tags" and self.tag_column and width >= 70:
-                tail.append(Segment(" " + _cell(row.tags, tag_budget(width)),
-                                    style("paper-list--tag")))
+                tail.append(Segment(" " + _cell(row.tags, tag_budget(width)), style("paper-list--tag")))
         tail_width = sum(cell_len(s.text) for s in tail)
         room = max(10, width - 5 - tail_width - 1)
         title_style = style("paper-list--partial") if partial else (dim if row.read else base)

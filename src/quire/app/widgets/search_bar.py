@@ -33,8 +33,10 @@ class SearchBar(Vertical):
 
     def compose(self) -> ComposeResult:
         """The input and the status line."""
-        yield Input(placeholder="/ to search: words, \"phrases\", -exclude, tag:x is:unread "
-                    "year:2024 sort:upvotes …", id="search-input")
+        yield Input(
+            placeholder='/ to search: words, "phrases", -exclude, tag:x is:unread year:2024 sort:upvotes …',
+            id="search-input",
+        )
         yield Label("", id="search-status")
 
     @property
@@ -49,8 +51,15 @@ class SearchBar(Vertical):
         label.update(Text(safe_text(text)))
         label.set_class(error, "-error")
 
-    def result(self, result: SearchResult, view: View, as_typed: bool, as_typed_key: str,
-               notes: Sequence[str] = (), listed: int | None = None) -> None:
+    def result(
+        self,
+        result: SearchResult,
+        view: View,
+        as_typed: bool,
+        as_typed_key: str,
+        notes: Sequence[str] = (),
+        listed: int | None = None,
+    ) -> None:
         """What a result holds (or what is wrong with its query): counts, corrections, view,
         order, then ``notes`` (papers outside the view, new since the last visit).
 
@@ -61,8 +70,7 @@ class SearchBar(Vertical):
             return
         partial = f" (+{result.partial} also relevant)" if result.partial else ""
         if result.unlisted:
-            partial = f" (+{result.partial} also relevant, the best of " \
-                      f"{result.partial + result.unlisted:,})"
+            partial = f" (+{result.partial} also relevant, the best of {result.partial + result.unlisted:,})"
         if listed is not None and listed > result.exact:
             partial += f" ({listed - result.exact} more listed until the view is reopened)"
         if result.corrections:
@@ -72,7 +80,13 @@ class SearchBar(Vertical):
         else:
             corrected = ""
         # For you and similar lists come in the order of their likeness, whatever sort says.
-        order = "ordered by similarity" if view.special else \
-            f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}"
-        self.status(" · ".join([f"{corrected}{count_label(result.pids[:result.exact])}{partial}",
-                                view.name, order, *notes]))
+        order = (
+            "ordered by similarity"
+            if view.special
+            else f"sorted by {result.sort}{' (reversed)' if result.query.reverse else ''}"
+        )
+        self.status(
+            " · ".join(
+                [f"{corrected}{count_label(result.pids[: result.exact])}{partial}", view.name, order, *notes]
+            )
+        )

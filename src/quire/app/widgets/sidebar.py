@@ -50,8 +50,7 @@ class ViewsSidebar(OptionList):
     def _list(self) -> None:
         self.clear_options()
         options = []
-        for number, (view, key) in enumerate(zip(self.views, view_keys(self.views),
-                                                 strict=True)):
+        for number, (view, key) in enumerate(zip(self.views, view_keys(self.views), strict=True)):
             label = Text()
             label.append(f"{key or ' '} ")
             # Names come from tags and the config: appended as text, never parsed as markup.
