@@ -457,6 +457,20 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
 
     # scoring -------------------------------------------------------------------------------
 
+    def _query_postings(
+        self, query: Sequence[str]
+    ) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16], float]]:
+        """Postings (slots, term frequencies) and idf of each distinct query term, in query
+        order, skipping terms with none: the one walk both scorers share, so they add the same
+        terms in the same order and stay bit for bit equal."""
+        for term in dict.fromkeys(query):
+            tid = self.vocab.get(term)
+            if tid is None:
+                continue
+            docs, tfs = self._postings_of(tid)
+            if len(docs):
+                yield docs, tfs, self.idf.get(term) or 0.0
+
     def get_batch_scores(
         self, query: Sequence[str], doc_ids: Sequence[int] | Slots
     ) -> npt.NDArray[np.float64]:
@@ -467,19 +481,12 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
             return scores
         lengths = self.lengths.view()[ids].astype(np.float64)
         norm = self.k1 * (1 - self.b + self.b * lengths / (self.avgdl or 1.0))
-        for term in dict.fromkeys(query):
-            tid = self.vocab.get(term)
-            if tid is None:
-                continue
-            docs, tfs = self._postings_of(tid)
-            if not len(docs):
-                continue
+        for docs, tfs, idf in self._query_postings(query):
             # Where each candidate sits in the postings (both sorted by slot): no dense arrays.
             at = np.searchsorted(docs, ids)
             at_clipped = np.minimum(at, len(docs) - 1)
             hit = docs[at_clipped] == ids
             tf = np.where(hit, tfs[at_clipped], 0).astype(np.float64)
-            idf = self.idf.get(term) or 0.0
             scores += idf * (tf * (self.k1 + 1) / (tf + norm))
         return scores
 
@@ -488,16 +495,9 @@ class PostingsBM25(BM25Okapi):  # type: ignore[misc]
         postings only (bit for bit the same: the same terms added in the same order)."""
         scores = np.zeros(len(self.lengths))
         lengths = self.lengths.view()
-        for term in dict.fromkeys(query):
-            tid = self.vocab.get(term)
-            if tid is None:
-                continue
-            docs, tfs = self._postings_of(tid)
-            if not len(docs):
-                continue
+        for docs, tfs, idf in self._query_postings(query):
             norm = self.k1 * (1 - self.b + self.b * lengths[docs].astype(np.float64) / (self.avgdl or 1.0))
             tf = tfs.astype(np.float64)
-            idf = self.idf.get(term) or 0.0
             scores[docs] += idf * (tf * (self.k1 + 1) / (tf + norm))
         return scores
 
