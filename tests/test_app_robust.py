@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from app_support import app_on, library, papers, ready, screen, settle, wait_until
 from quire.app.screens.files import ImportDialog
+from quire.app.widgets.import_progress import ImportProgress
 
 SIZE = (120, 40)
 
@@ -106,10 +107,12 @@ async def test_escape_cancels_an_import_and_keeps_nothing_from_the_file(tmp_path
         await settle(pilot)
         assert not screen(pilot).importing()
         # A cancelled thread worker counts as finished at once, while its thread still rolls
-        # the committed batches back: wait for the import's own bookkeeping row to go.
-        await wait_until(
-            pilot, lambda: not _imports_in_progress(library(pilot).path), "the cancelled import rolled back"
-        )
+        # the committed batches back; the thread posts Finished (which hides the bar) only once
+        # import_path has returned. Waiting for the bookkeeping row alone raced an import whose
+        # row was not written yet.
+        bar = screen(pilot).query_one(ImportProgress)
+        await wait_until(pilot, lambda: not bar.display, "the cancelled import's thread finished")
+        assert not _imports_in_progress(library(pilot).path)
         assert library(pilot).count() in (390, 390 + 20_000)
         assert any("cancelled" in n.message for n in app._notifications)
 
