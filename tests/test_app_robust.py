@@ -44,11 +44,9 @@ async def start_import(pilot: Pilot[Any], path: Path) -> None:
     assert isinstance(pilot.app.screen, ImportDialog)
     pilot.app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")
-    for _ in range(500):  # until the worker has started (it is the real condition)
-        if screen(pilot).importing():
-            return
-        await pilot.pause()
-    raise AssertionError("the import did not start")
+    # Until the worker has started (the real condition), by the shared clock-based deadline: a
+    # count of pauses ran out under load once pauses got shorter.
+    await wait_until(pilot, lambda: screen(pilot).importing(), "the import started")
 
 
 async def test_import_of_20000_lines_keeps_the_screen_alive(tmp_path: Path) -> None:
