@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from quire.search.bm25 import Growable, PostingsBM25
+from quire.search.bm25 import PostingsBM25
 from quire.search.expand import Lexicon
+from quire.search.growable import Growable
 from quire.store import Library
 
 NO_DATE = -(2**31)
