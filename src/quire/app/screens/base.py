@@ -3,8 +3,8 @@
 Owns the two questions every key on the papers asks: which paper is under the cursor, and which
 papers an action applies to (the selection, else that paper); the keys that move the cursor;
 and saying once that the library
-cannot be read (the app reports the ``Problem``). ``AnnotationActions`` and
-``LibraryActions`` build on it; ``MainScreen`` brings them together.
+cannot be read (the app reports the ``Problem``). ``ViewActions`` (and ``Searching`` on it),
+``AnnotationActions`` and ``LibraryActions`` build on it; ``MainScreen`` brings them together.
 """
 
 from __future__ import annotations
