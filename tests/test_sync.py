@@ -33,8 +33,11 @@ from quire.cli import main
 from quire.config import Config, ConfigError, FeedConfig, WatchRule, load_config
 from quire.store import Library
 from quire.sync import FetchPolicy, SyncBusy, run_sync
-from quire.sync.feeds import ARXIV_INTERVAL, ARXIV_LANE, hf_periods, read_cursor, sync_lock
+from quire.sync.arxiv_feed import ARXIV_INTERVAL, ARXIV_LANE
+from quire.sync.feed_run import read_cursor
+from quire.sync.hf_daily import hf_periods
 from quire.sync.http import USER_AGENT, Fetcher
+from quire.sync.lock import sync_lock
 from quire.sync.watch import digest, digest_markdown
 
 ARXIV = FeedConfig(name="arXiv cs.CL", source="arxiv", query="cat:cs.CL")
@@ -693,7 +696,7 @@ def test_sync_lock_that_cannot_be_created_is_a_clear_error(
     server: HTTPServer, library: Library, clock: FakeClock
 ) -> None:
     from quire.sync import SyncError
-    from quire.sync.feeds import lock_path
+    from quire.sync.lock import lock_path
 
     lock_path(library).mkdir()  # something in the way of the lock file
     with pytest.raises(SyncError, match="cannot create the sync lock"):

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from quire.errors import QuireError, log_unexpected
 from quire.sync import Progress, SyncBusy, SyncResult, SystemClock, run_sync
-from quire.sync.feeds import polite_fetcher
+from quire.sync.arxiv_feed import polite_fetcher
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -53,7 +53,7 @@ def cmd_sync(ctx: Context) -> int:
 
 def cmd_add(ctx: Context) -> int:
     from quire.sync.add import add_papers, parse_paper_ref
-    from quire.sync.feeds import polite_fetcher
+    from quire.sync.arxiv_feed import polite_fetcher
 
     ids: list[str] = []
     for ref in ctx.args.refs:

@@ -11,16 +11,10 @@ from datetime import date
 
 from quire.config import Config, FeedConfig
 from quire.store import Library
-from quire.sync.feeds import (
-    FeedReport,
-    Progress,
-    ProgressCallback,
-    SyncBusy,
-    SyncError,
-    select_feeds,
-    sync_feeds,
-)
+from quire.sync.feed_run import FeedReport
+from quire.sync.feeds import Progress, ProgressCallback, select_feeds, sync_feeds
 from quire.sync.http import BadResponse, Clock, Fetcher, FetchError, FetchPolicy, SystemClock
+from quire.sync.lock import SyncBusy, SyncError
 from quire.sync.watch import WatchReport, apply_watch_rules
 
 __all__ = [

@@ -10,7 +10,8 @@ from urllib.parse import quote, urlsplit
 from quire.config import Config
 from quire.models import ImportSummary, split_arxiv_version
 from quire.store import Library
-from quire.sync.feeds import ARXIV_LANE, parse_arxiv, parse_hf
+from quire.sync.arxiv_feed import ARXIV_LANE, parse_arxiv
+from quire.sync.hf_daily import parse_hf
 from quire.sync.http import Fetcher, FetchError
 
 _HF_PAPER = re.compile(r"^/papers/([^/?#]+)/?$")
