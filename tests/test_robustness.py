@@ -14,6 +14,7 @@ import os
 import queue
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -285,6 +286,60 @@ def test_doctor_on_a_healthy_library(tmp_path: Path) -> None:
     code, out, _ = run("--data-dir", str(data), "doctor")
     assert code == 0 and "integrity check: ok" in out and "schema version" in out
     assert "papers: " in out and "no problems found" in out
+
+
+def _without_shared_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open every SQLite file through the "unix-none" VFS, which has no shared memory.
+
+    SQLite then refuses WAL the way it does on a file system that cannot share memory between
+    processes (macOS on NFS or AFP shares): the switch keeps the old mode, and a file already in
+    WAL mode cannot be opened at all.
+    """
+    real = sqlite3.connect
+
+    def connect(database: str | os.PathLike[str], *args: Any, uri: bool = False, **kwargs: Any) -> Any:
+        target = str(database) if uri else Path(database).resolve().as_uri()
+        target += ("&" if "?" in target else "?") + "vfs=unix-none"
+        return real(target, *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+
+def test_without_shared_memory_the_library_keeps_a_rollback_journal_and_doctor_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    library_file = data / "library.sqlite3"
+    _without_shared_memory(monkeypatch)
+    assert run("--data-dir", str(data), "import", "--sample")[0] == 0
+    with Library(library_file) as library:
+        assert library.journal_mode == "delete"
+        library.set_bookmarked(library.all_pids()[:1], True)
+        assert library.count() > 0
+    assert not (data / "library.sqlite3-wal").exists()
+    code, out, err = run("--data-dir", str(data), "doctor")
+    assert code == 0 and "journal: rollback (DELETE)" in out and "network share" in out, (out, err)
+
+    monkeypatch.undo()  # on a local disk again: the next writer switches the library to WAL
+    with Library(library_file) as library:
+        assert library.journal_mode == "wal"
+        assert len(library.all_pids()) > 0
+    code, out, _ = run("--data-dir", str(data), "doctor")
+    assert code == 0 and "journal: write-ahead log (WAL)" in out and "rollback" not in out
+
+
+def test_a_wal_library_where_memory_cannot_be_shared_says_why_it_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    assert run("--data-dir", str(data), "import", "--sample")[0] == 0
+    _without_shared_memory(monkeypatch)
+    code, _, err = run("--data-dir", str(data), "list")
+    assert code == 1 and "write-ahead log (WAL)" in err and "local disk" in err, err
+    assert "writable" not in err and "Traceback" not in err
+    code, out, err = run("--data-dir", str(data), "doctor")
+    assert code == 1 and "journal: write-ahead log" in out and "cannot be opened here" in err, (out, err)
+    assert "damaged" not in err
 
 
 def test_deleted_library_is_missing_not_silently_written(library: Library) -> None:

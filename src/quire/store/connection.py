@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 
 
 _SQL_CHUNK = 500
+_CANTOPEN = 14  # SQLite's primary result code for "unable to open database file"
+WAL_NEEDS_SHARED_MEMORY = (
+    "it uses a write-ahead log (WAL), which needs memory shared between processes, and this "
+    "file system offers none (a network share?); move its folder to a local disk, or there run "
+    "`sqlite3 library.sqlite3 'PRAGMA journal_mode=DELETE'` once so it can live here"
+)
 _READERS = 4  # read connections kept open for reuse
 
 
@@ -58,12 +64,15 @@ class LibraryConnection:
         self._closed = False
         self._journal: _Journal | None = None  # set while an import batch is being merged
         self._identity: tuple[int, int] | None = None
+        # "wal", or "delete" where the file system cannot share memory (see below)
+        self.journal_mode = "wal"
         if read_only is None:
             read_only = self.path.exists() and not _writable(self.path)
         self.read_only = read_only
         try:
             if read_only:
                 self._conn = self._open_reader()
+                self.journal_mode = journal_in_header(self.path) or "delete"
                 self.migrated_from = check_version(self._conn, str(self.path))
                 if self.migrated_from < SCHEMA_VERSION:
                     raise ReadOnlyError(
@@ -82,12 +91,22 @@ class LibraryConnection:
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 mode = _use_wal(self._conn)
                 if mode.lower() != "wal":
-                    self._conn.execute("PRAGMA journal_mode = DELETE")
+                    # SQLite keeps the old mode when the file system cannot share memory
+                    # between processes (macOS picks such a lock style on NFS and AFP shares).
+                    # Ask for a rollback journal by name so commits stay atomic whatever this
+                    # SQLite's default is; readers then wait while a writer commits, which
+                    # `quire doctor` tells the user (the file header says "rollback").
+                    mode = str(self._conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+                self.journal_mode = mode.lower()
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 self.migrated_from = migrate(self._conn, str(self.path))
                 self._recover_imports()
             self._identity = _identity(self.path)
         except (sqlite3.Error, OSError) as error:
+            if wal_without_shared_memory(self.path, error):
+                raise StoreError(
+                    f"{self.path}: cannot open the library: {WAL_NEEDS_SHARED_MEMORY}"
+                ) from error
             raise library_error(self.path, "open the library", error) from error
 
     # -- plumbing --------------------------------------------------------------------------
@@ -283,6 +302,38 @@ def _use_wal(conn: sqlite3.Connection, patience: float = 10.0) -> str:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def journal_in_header(path: Path) -> str | None:
+    """The journal a library file was last written with, from its header: "wal" or "delete".
+
+    Bytes 18 and 19 of an SQLite file are 2 in WAL mode and 1 with a rollback journal; ``None``
+    for a file that is missing, too short or not SQLite. Read without SQLite, so it works where
+    SQLite cannot open a WAL file at all.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return None
+    if len(header) < 20 or not header.startswith(b"SQLite format 3\0"):
+        return None
+    return "wal" if header[18] == 2 else "delete"
+
+
+def wal_without_shared_memory(path: Path, error: BaseException) -> bool:
+    """Whether ``error`` is SQLite failing to open a WAL library here for want of shared memory.
+
+    SQLite then says only "unable to open database file", which would send the user looking at
+    permissions; the file header says the library is in WAL mode.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    return (
+        isinstance(error, sqlite3.Error)
+        and isinstance(code, int)
+        and code & 0xFF == _CANTOPEN
+        and journal_in_header(path) == "wal"
+    )
 
 
 def _bump(conn: sqlite3.Connection) -> int:

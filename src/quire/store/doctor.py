@@ -1,7 +1,8 @@
 """``quire doctor``: look at a library file without trusting it, and say how to recover.
 
 It opens the file read-only through its own connection (the ``Library`` class refuses files it
-cannot use), runs SQLite's ``integrity_check``, and reports the schema version, sizes, the change
+cannot use), runs SQLite's ``integrity_check``, and reports the schema version, sizes, the journal
+(write-ahead log, or a rollback journal where the file system cannot share memory), the change
 counter the search index follows, and what to do about any problem found.
 """
 
@@ -11,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quire.store.connection import WAL_NEEDS_SHARED_MEMORY, journal_in_header, wal_without_shared_memory
 from quire.store.schema import SCHEMA_VERSION
 
 _EXPECTED_INDEXES = ("papers_title_key", "papers_short_id", "tags_tag", "papers_rev", "papers_newest")
@@ -48,6 +50,18 @@ def examine(path: Path) -> Checkup:
         )
         return found
     found.lines.append(f"size: {_size(path)} (write-ahead log: {_size(Path(f'{path}-wal'))})")
+    journal = journal_in_header(path)
+    if journal == "wal":
+        found.lines.append("journal: write-ahead log (WAL): the reader reads while another quire writes")
+    elif journal == "delete":
+        # quire switches every library it opens for writing to WAL; one left with a rollback
+        # journal is a copy not opened since, or lives where WAL cannot work.
+        found.lines.append(
+            "journal: rollback (DELETE), not write-ahead log: the file system may not share "
+            "memory between processes (a network share?), or this is a backup not opened since; "
+            "without WAL the reader waits while another quire writes (an import, a sync). "
+            "On a local disk quire switches it to WAL when it next opens it"
+        )
     recover = (
         f"to recover: quit quire, keep a copy of {path.name}, then run "
         f"`sqlite3 {path} .recover | sqlite3 recovered.sqlite3` and move "
@@ -101,7 +115,10 @@ def examine(path: Path) -> Checkup:
             found.lines.append(f"index state: unreadable ({error})")
     except sqlite3.Error as error:
         found.lines.append(f"cannot read the file: {error}")
-        found.problems.append(f"the file is damaged or not a quire library; {recover}")
+        if wal_without_shared_memory(path, error):
+            found.problems.append(f"{path} cannot be opened here: {WAL_NEEDS_SHARED_MEMORY}")
+        else:
+            found.problems.append(f"the file is damaged or not a quire library; {recover}")
     finally:
         conn.close()
     return found
