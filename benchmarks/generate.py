@@ -80,6 +80,11 @@ def sample_text() -> tuple[list[str], list[str]]:
     return titles, sentences
 
 
+def arxiv_id(number: int) -> str:
+    """A new-style arXiv id for the ``number``-th generated paper, never the same twice."""
+    return f"{15 + number // 1_200_000:02d}{1 + number // 100_000 % 12:02d}.{number % 100_000:05d}"
+
+
 def snapshot_lines(count: int, seed: int = 7) -> Iterator[str]:
     """``count`` arXiv snapshot JSON lines."""
     rng = random.Random(seed)
@@ -94,7 +99,9 @@ def snapshot_lines(count: int, seed: int = 7) -> Iterator[str]:
         cats = rng.sample(CATEGORIES, rng.randint(1, 3))
         yield json.dumps(
             {
-                "id": f"{day:%y%m}.{number % 100000:05d}",
+                # The id's month counts up every 100,000 papers, so ids never collide (a random
+                # month did: a "million" was 965,581 papers); the dates stay random.
+                "id": arxiv_id(number),
                 "submitter": None,
                 "authors": ", ".join(f"{f} {last}" for last, f, _ in authors),
                 "title": title,
