@@ -63,6 +63,19 @@ class PostingsBM25(Postings, BM25Okapi):  # type: ignore[misc]
         super()._empty()
         self.idf_values = np.zeros(0, dtype=np.float64)  # term id -> idf (0 for absent terms)
         self.average_idf = 0.0
+        self._norm: tuple[tuple[int, float, float, float], npt.NDArray[np.float64]] | None = None
+
+    def length_norm(self) -> npt.NDArray[np.float64]:
+        """BM25's length normalisation of every slot, ``k1 * (1 - b + b * length / avgdl)``.
+
+        Worked out once per change of the corpus (a slot's length never changes; the mean
+        does) instead of once per query: 4 ms of every search at a million papers.
+        """
+        key = (len(self.lengths), self.avgdl, self.k1, self.b)
+        if self._norm is None or self._norm[0] != key:
+            lengths = np.asarray(self.lengths.view(), dtype=np.float64)
+            self._norm = (key, self.k1 * (1 - self.b + self.b * lengths / (self.avgdl or 1.0)))
+        return self._norm[1]
 
     # rank-bm25 calls these two from its constructor --------------------------------------
 

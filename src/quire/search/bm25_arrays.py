@@ -85,17 +85,7 @@ def load_into(bm25: PostingsBM25, arrays: Mapping[str, Array], scalars: Mapping[
     bm25.block_ptr = arrays["bm25_block_ptr"]
     bm25.block_docs = arrays["bm25_block_docs"]
     bm25.block_tfs = arrays["bm25_block_tfs"]
-    pending = zip(
-        arrays["bm25_pending_tids"].tolist(),
-        arrays["bm25_pending_docs"].tolist(),
-        arrays["bm25_pending_tfs"].tolist(),
-        strict=True,
-    )
-    for tid, slot, tf in pending:
-        docs, freqs = bm25.buffers.setdefault(tid, (array("I"), array("H")))
-        docs.append(slot)
-        freqs.append(tf)
-        bm25.buffered += 1
+    _load_pending(bm25, arrays["bm25_pending_tids"], arrays["bm25_pending_docs"], arrays["bm25_pending_tfs"])
     bm25.doc_terms = AppendOnly(arrays["bm25_doc_terms"])
     bm25.doc_ptr = Growable(np.uint64, arrays["bm25_doc_ptr"])
     bm25.lengths = Growable(np.float32, arrays["bm25_lengths"])
@@ -114,3 +104,22 @@ def load_into(bm25: PostingsBM25, arrays: Mapping[str, Array], scalars: Mapping[
         and int(bm25.doc_ptr[n_slots]) == len(bm25.doc_terms)
     ):
         raise ValueError("the index arrays do not fit together")
+
+
+def _load_pending(bm25: PostingsBM25, tids: Array, docs: Array, tfs: Array) -> None:
+    """Put the saved per-term buffers back, one slice per term (not one Python call per
+    posting: after a catch-up of 1,000 papers at a million, that loop took 0.25 s of every
+    warm start). Each term's postings keep their saved order."""
+    if not len(tids) == len(docs) == len(tfs):
+        raise ValueError("the pending postings do not fit together")
+    if not len(tids):
+        return
+    order = np.argsort(tids, kind="stable")  # saved grouped by term already: a cheap pass
+    tids, docs, tfs = tids[order], docs[order].astype(np.uint32), tfs[order].astype(np.uint16)
+    starts = np.flatnonzero(np.diff(tids.astype(np.int64), prepend=-1))
+    ends = np.append(starts[1:], len(tids))
+    for tid, start, end in zip(tids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        slots, freqs = bm25.buffers.setdefault(tid, (array("I"), array("H")))
+        slots.frombytes(docs[start:end].tobytes())
+        freqs.frombytes(tfs[start:end].tobytes())
+    bm25.buffered += len(tids)

@@ -348,7 +348,8 @@ class SearchIndex(IndexOrdering):
         total = int(np.count_nonzero(keep))
         exact = total - int(np.count_nonzero(keep & partial))
         if sort == "relevance":
-            ordered, scores = self._order_scored(keep, score_all, partial, query.reverse, limit)
+            held = np.flatnonzero(keep)
+            ordered, scores = self._order_scored(held, score_all[held], partial[held], query.reverse, limit)
         else:
             # A precomputed order filtered by the mask: O(papers), no sort per query.
             ordered = self.ordered_slots(sort)

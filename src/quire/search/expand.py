@@ -221,8 +221,7 @@ class Scorer:
         self.bm25 = bm25
         self.alive = alive
         self.n = len(alive)
-        lengths = np.asarray(bm25.lengths.view()[: self.n], dtype=np.float64)
-        self.norm = bm25.k1 * (1 - bm25.b + bm25.b * lengths / (bm25.avgdl or 1.0))
+        self.norm = bm25.length_norm()
         self._held: dict[tuple[str, ...], tuple[Slots, Floats]] = {}
         self._words: dict[Word, tuple[Mask, Floats]] = {}
 

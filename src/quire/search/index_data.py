@@ -204,6 +204,8 @@ class IndexData:
         self._vocab_sorted: list[str] | None = None
         self._title_rank: npt.NDArray[np.int64] | None = None
         self._orders: dict[str, npt.NDArray[np.int64]] = {}  # sort key -> every slot, in order
+        # The date order it was worked out from, and each slot's position in it.
+        self._date_rank: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self.lexicon = Lexicon()  # stems, acronyms, typo candidates of the vocabulary
 
     @property

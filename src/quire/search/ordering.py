@@ -24,36 +24,45 @@ class IndexOrdering(IndexFilters):
 
     def _order_scored(
         self,
-        keep: Mask,
-        score_all: npt.NDArray[np.float64],
+        slots: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
         partial: Mask,
         reverse: bool,
         limit: int | None = None,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The kept slots best score first (newest first among equals, then by paper id), full
-        matches before partial ones; and their scores. With ``limit``, only the first
-        ``limit`` of that order (what a one-off command prints).
+        """The given slots best score first (newest first among equals, then by paper id),
+        full matches before partial ones; and their scores. ``scores`` and ``partial`` are
+        aligned with ``slots``. With ``limit``, only the first ``limit`` of that order (what a
+        one-off command prints).
 
-        The slots are taken in the precomputed newest-first order, so one stable sort by score
-        gives the whole order (a three-key sort of every match cost most of a short prefix's
-        search: 40 ms for 94,000 matches at 100,000 papers).
+        Each slot gets one integer key, unique and in that order (see ``_score_keys``), so a
+        plain quicksort of the keys gives the order a stable sort by score over the slots in
+        newest-first order gives, without visiting every slot of the library (a stable sort
+        of the scores of 230,000 matches at a million papers took 40 ms; this takes 10).
         """
-        newest = self.ordered_slots("date")
-        slots = newest[keep[newest]]
-        scores = score_all[slots]
-        tier = partial[slots]
-        if limit and not reverse and len(slots) > 4 * limit:
-            best = _best(np.flatnonzero(~tier), scores, limit)
-            if len(best) < limit:
-                best = np.concatenate([best, _best(np.flatnonzero(tier), scores, limit - len(best))])
-            return slots[best], scores[best]
-        order: npt.NDArray[np.int64] = np.argsort(-scores, kind="stable")
+        rank = self.date_rank()
+        keys = _score_keys(scores, rank[slots], len(rank))
         if reverse:
-            order = order[::-1]
-        tier = tier[order]
-        if tier.any():
-            order = np.concatenate([order[~tier], order[tier]])
+            keys = -keys
+        full_at = np.flatnonzero(~partial)
+        partial_at = np.flatnonzero(partial)
+        if limit:
+            first = _first(full_at, keys, limit)
+            if len(first) < limit:
+                first = np.concatenate([first, _first(partial_at, keys, limit - len(first))])
+            return slots[first], scores[first]
+        order = np.concatenate([_first(full_at, keys), _first(partial_at, keys)])
         return slots[order], scores[order]
+
+    def date_rank(self) -> npt.NDArray[np.int64]:
+        """Each slot's position in the newest-first order (the order that breaks score ties),
+        worked out once per change of that order."""
+        newest = self.ordered_slots("date")
+        if self._date_rank is None or self._date_rank[0] is not newest:
+            rank = np.empty(len(newest), dtype=np.int64)
+            rank[newest] = np.arange(len(newest), dtype=np.int64)
+            self._date_rank = (newest, rank)
+        return self._date_rank[1]
 
     def ordered_slots(self, sort: str) -> npt.NDArray[np.int64]:
         """Every slot in ``sort`` order, computed once per change of the library."""
@@ -100,17 +109,38 @@ class IndexOrdering(IndexFilters):
         return self._title_rank
 
 
-def _best(
-    positions: npt.NDArray[np.int64], scores: npt.NDArray[np.float64], count: int
+def _score_keys(
+    scores: npt.NDArray[np.float64], rank: npt.NDArray[np.int64], span: int
 ) -> npt.NDArray[np.int64]:
-    """The first ``count`` of ``positions`` (ascending) by a stable sort on descending score,
-    sorting only those that can be among them: a command printing ten results at a million
-    papers no longer sorts every match."""
-    values = scores[positions]
-    if len(values) > count:
-        floor = np.partition(values, len(values) - count)[len(values) - count]
-        positions = positions[values >= floor]  # every score tied with the last one too
-        values = scores[positions]
-    order = np.argsort(-values, kind="stable")[:count]
-    chosen: npt.NDArray[np.int64] = positions[order]
-    return chosen
+    """One integer per entry, unique, ascending in (descending score, ascending ``rank``);
+    ``rank`` holds distinct values in ``[0, span)``.
+
+    Equal scores share a dense rank (found with one unstable sort, which numpy runs with SIMD),
+    and ``rank`` (unique, non-negative) breaks their ties: sorting the keys is then the same as
+    a stable sort on descending score of the entries laid out in ``rank`` order.
+    """
+    if not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    by = np.argsort(scores)[::-1]  # best first; equal scores in any order
+    ordered = scores[by]
+    step = np.zeros(len(ordered), dtype=np.int64)
+    step[1:] = ordered[1:] != ordered[:-1]
+    dense = np.empty(len(ordered), dtype=np.int64)
+    dense[by] = np.cumsum(step)
+    keys: npt.NDArray[np.int64] = dense * span + rank
+    return keys
+
+
+def _first(
+    positions: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], count: int | None = None
+) -> npt.NDArray[np.int64]:
+    """``positions`` ordered by their (unique) keys; with ``count``, only the first ``count``,
+    sorting only those (a command printing ten results at a million papers sorts ten)."""
+    values = keys[positions]
+    if count is not None and len(values) > count:
+        if count <= 0:
+            return positions[:0]
+        chosen = np.argpartition(values, count - 1)[:count]
+        positions, values = positions[chosen], values[chosen]
+    ordered: npt.NDArray[np.int64] = positions[np.argsort(values)]
+    return ordered

@@ -1,0 +1,153 @@
+"""The relevance order by unique integer keys, and the postings' saved buffers: each checked
+against the plain computation it replaced (a stable sort over every slot; one Python call per
+saved posting)."""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+import numpy.typing as npt
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quire.search.bm25 import PostingsBM25
+from quire.search.ordering import IndexOrdering
+
+Slots = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+class _Newest(IndexOrdering):
+    """Only what ``_order_scored`` reads: the newest-first order of the slots."""
+
+    def __init__(self, newest: Slots) -> None:  # no library: nothing else is used
+        self._orders = {"date": newest}
+        self._date_rank = None
+
+
+def _reference_order(
+    newest: Slots,
+    keep: npt.NDArray[np.bool_],
+    score_all: Floats,
+    partial: npt.NDArray[np.bool_],
+    reverse: bool,
+) -> tuple[Slots, Floats]:
+    """The order before keys: one stable sort by score of the kept slots in newest-first
+    order, reversed for ``sort:-relevance``, then full matches before partial ones."""
+    slots = newest[keep[newest]]
+    scores = score_all[slots]
+    order = np.argsort(-scores, kind="stable")
+    if reverse:
+        order = order[::-1]
+    tier = partial[slots][order]
+    order = np.concatenate([order[~tier], order[tier]])
+    return slots[order], scores[order]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 60).flatmap(
+        lambda n: st.tuples(
+            st.permutations(list(range(n))),
+            st.lists(st.sampled_from([0.0, 0.5, 1.25, 1.25000001, 2.0, 7.5]), min_size=n, max_size=n),
+            st.lists(st.booleans(), min_size=n, max_size=n),
+            st.lists(st.booleans(), min_size=n, max_size=n),
+        )
+    ),
+    st.booleans(),
+    st.sampled_from([None, 1, 2, 5, 100]),
+)
+def test_keyed_relevance_order_is_the_stable_sort_over_newest_first(
+    case: tuple[list[int], list[float], list[bool], list[bool]], reverse: bool, limit: int | None
+) -> None:
+    """Many equal scores (ties broken by the newest-first position), both tiers, reversed, and
+    limits: the keyed order is the stable sort's, and a limit gives its start."""
+    newest_list, score_list, keep_list, partial_list = case
+    newest = np.asarray(newest_list, dtype=np.int64)
+    score_all = np.asarray(score_list)
+    keep = np.asarray(keep_list)
+    partial = np.asarray(partial_list) & keep
+    want_slots, want_scores = _reference_order(newest, keep, score_all, partial, reverse)
+    held = np.flatnonzero(keep)
+    got_slots, got_scores = _Newest(newest)._order_scored(
+        held, score_all[held], partial[held], reverse, limit
+    )
+    cut = limit or len(want_slots)
+    assert got_slots.tolist() == want_slots[:cut].tolist()
+    assert got_scores.tolist() == want_scores[:cut].tolist()
+
+
+def test_keyed_order_follows_a_new_date_order() -> None:
+    """The slots' positions are worked out again when the date order changes (a refresh)."""
+    index = _Newest(np.asarray([0, 1, 2], dtype=np.int64))
+    held = np.arange(3, dtype=np.int64)
+    equal = np.ones(3)
+    no = np.zeros(3, dtype=bool)
+    assert index._order_scored(held, equal, no, False)[0].tolist() == [0, 1, 2]
+    index._orders["date"] = np.asarray([2, 0, 1], dtype=np.int64)
+    assert index._order_scored(held, equal, no, False)[0].tolist() == [2, 0, 1]
+
+
+def _with_buffers() -> PostingsBM25:
+    """Postings with a sorted block and, after it, documents waiting in per-term buffers."""
+    bm25 = PostingsBM25([["common", f"w{i % 7}", "common"] for i in range(400)])
+    bm25.add_documents([["common", "late"], ["w3", "late", "late"], ["fresh"]])
+    bm25.refresh_idf()
+    assert bm25.buffers and not bm25.staged
+    return bm25
+
+
+def test_saved_buffers_come_back_term_by_term() -> None:
+    """Pending postings saved with the index load into the same per-term buffers (and score
+    the same) as the one-posting-at-a-time loop they replaced."""
+    bm25 = _with_buffers()
+    arrays, scalars = bm25.to_arrays()
+    flat = {name: np.concatenate(parts) for name, parts in arrays.items()}
+    loaded = PostingsBM25.from_arrays(flat, scalars)
+    assert {t: (list(d), list(f)) for t, (d, f) in loaded.buffers.items()} == {
+        t: (list(d), list(f)) for t, (d, f) in bm25.buffers.items()
+    }
+    assert loaded.buffered == bm25.buffered
+    for query in (["common"], ["late", "w3"], ["fresh", "common"]):
+        assert loaded.get_scores(query).tolist() == bm25.get_scores(query).tolist()
+
+
+def test_saved_buffers_out_of_term_order_keep_each_terms_order() -> None:
+    """A file whose pending postings are not grouped by term (never written so, but read
+    anyway) gives what the per-posting loop gave: each term's postings in file order."""
+    bm25 = _with_buffers()
+    arrays, scalars = bm25.to_arrays()
+    flat = {name: np.concatenate(parts) for name, parts in arrays.items()}
+    shuffle = np.random.default_rng(7).permutation(len(flat["bm25_pending_tids"]))
+    for name in ("bm25_pending_tids", "bm25_pending_docs", "bm25_pending_tfs"):
+        flat[name] = flat[name][shuffle]
+    want: dict[int, tuple[array[int], array[int]]] = {}
+    for tid, slot, tf in zip(
+        flat["bm25_pending_tids"].tolist(),
+        flat["bm25_pending_docs"].tolist(),
+        flat["bm25_pending_tfs"].tolist(),
+        strict=True,
+    ):
+        docs, freqs = want.setdefault(tid, (array("I"), array("H")))
+        docs.append(slot)
+        freqs.append(tf)
+    loaded = PostingsBM25.from_arrays(flat, scalars)
+    assert loaded.buffers == want
+
+
+def test_length_norm_follows_the_corpus() -> None:
+    """The cached length normalisation is worked out again after documents come and go."""
+
+    def fresh(bm25: PostingsBM25) -> list[float]:
+        lengths = np.asarray(bm25.lengths.view(), dtype=np.float64)
+        norm: Floats = bm25.k1 * (1 - bm25.b + bm25.b * lengths / bm25.avgdl)
+        values: list[float] = norm.tolist()
+        return values
+
+    bm25 = PostingsBM25([["a", "b"], ["a"], ["c", "c", "c"]])
+    assert bm25.length_norm().tolist() == fresh(bm25)
+    bm25.add_documents([["a"] * 9])
+    assert bm25.length_norm().tolist() == fresh(bm25)
+    bm25.retire(3)
+    assert bm25.length_norm().tolist() == fresh(bm25)
