@@ -502,6 +502,7 @@ def test_writes_get_through_between_chunks(library: Library, tmp_path: Path) -> 
     big = write(tmp_path / "big.jsonl", "\n".join(_snapshot_lines(6000)) + "\n")
     summary = import_path(library, big, on_progress=progress)
     assert summary.added == 6000 and len(seen) >= 2
-    assert seen[0] > 93  # the first chunks were already visible to readers
+    # Chunks were visible to readers while later ones were still being read (a chunk is 5,000).
+    assert any(93 < count < 6093 for count in seen)
     assert "during-0" in library.get_paper(pid).annotation.tags
     other.close()

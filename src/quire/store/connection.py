@@ -63,6 +63,8 @@ class LibraryConnection:
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
         self._journal: _Journal | None = None  # set while an import batch is being merged
+        self._imports_running = 0  # imports under way (they enlarge the writer's page cache)
+        self._cache_before = 0  # the writer's page cache size before they did
         self._identity: tuple[int, int] | None = None
         # "wal", or "delete" where the file system cannot share memory (see below)
         self.journal_mode = "wal"

@@ -5,10 +5,10 @@ to be the same into one (sources and annotations move; nothing is lost).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -17,111 +17,32 @@ from quire.models import (
     ImportSummary,
     PaperRecord,
     doi_key,
-    name_words,
-    same_name_words,
     short_id_for,
     title_key,
 )
 from quire.store.connection import _chunks, _now
 from quire.store.journal import ImportJournal, _Journal
+from quire.store.merge_state import _Batch, _Evidence
 from quire.store.rows import LIST_FIELDS, SCALAR_FIELDS, record_columns
 
 _BATCH = 1000
+_ROW_KEYS = ("arxiv_id", *SCALAR_FIELDS, *LIST_FIELDS)  # a new row's columns before its values
+# A file's import merges this many records per transaction. Each commit writes every page it
+# dirtied to the write-ahead log, and new papers land at random places in four indexes (title,
+# short id, arXiv id, date), so small commits wrote the same index pages over and over: at
+# 200,000 papers, 1,000 a batch cost 40 µs of CPU per insert, 5,000 about 20 µs (with the cache
+# below). A batch of 5,000 is still merged in well under a second, so other writers get through.
+_IMPORT_BATCH = 5000
+# The writer's page cache while an import runs (SQLite's default is 2 MB): the indexes' pages a
+# batch touches stay cached instead of being read again for every insert. Bounded, and handed
+# back when the import ends.
+_IMPORT_CACHE_KIB = 32 * 1024
 
 
 def _batched(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-@dataclass
-class _Batch:
-    """Rows touched by one import batch, kept in memory so duplicates inside a file merge too."""
-
-    rows: dict[int, dict[str, Any]]
-    by_arxiv: dict[str, int]
-    by_key: dict[str, list[int]]
-    by_doi: dict[str, int]
-    evidence: dict[int, _Evidence] = field(default_factory=dict)  # per row, kept current
-    # Short ids of the batch's titles already taken in the library (looked up in one query).
-    free_checked: set[str] = field(default_factory=set)
-    taken: set[str] = field(default_factory=set)
-    inserted: set[int] = field(default_factory=set)  # papers this batch added
-    # Sources of papers this batch added, written together at the end of the batch (or before
-    # an absorb reads them). Not journalled: undoing the insert deletes them with the paper.
-    new_sources: list[tuple[int, str, str, str]] = field(default_factory=list)
-
-    def flush_sources(self, conn: sqlite3.Connection) -> None:
-        """Write the queued sources of new papers."""
-        if self.new_sources:
-            conn.executemany(
-                "INSERT OR IGNORE INTO paper_sources(pid, source, origin, first_seen) VALUES (?, ?, ?, ?)",
-                self.new_sources,
-            )
-            self.new_sources.clear()
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """What tells two papers with the same title apart: ids, first author, year, venue."""
-
-    arxiv_id: str | None
-    doi: str | None  # folded; arXiv's own DOIs (10.48550/…) are left out: they repeat the id
-    first_author: tuple[str, ...]  # folded words of the first author's name; () if unknown
-    year: int | None
-    venue: str | None
-
-    @classmethod
-    def of_record(cls, record: PaperRecord) -> _Evidence:
-        return cls._make(
-            record.arxiv_id,
-            record.doi,
-            record.authors[:1],
-            record.published.year if record.published else None,
-            record.journal_ref,
-        )
-
-    @classmethod
-    def of_row(cls, row: dict[str, Any]) -> _Evidence:
-        authors = json.loads(row["authors"]) if row.get("authors") else []
-        published = row.get("published")
-        year = int(str(published)[:4]) if published else None
-        return cls._make(row.get("arxiv_id"), row.get("doi"), authors[:1], year, row.get("journal_ref"))
-
-    @classmethod
-    def _make(
-        cls, arxiv_id: str | None, doi: str | None, first: list[str], year: int | None, venue: str | None
-    ) -> _Evidence:
-        folded_doi = doi_key(doi) if doi else None
-        if folded_doi and folded_doi.startswith("10.48550/"):
-            folded_doi = None
-        return cls(
-            arxiv_id,
-            folded_doi,
-            tuple(name_words(first[0])) if first else (),
-            year,
-            title_key(venue) or None if venue else None,
-        )
-
-    def conflicts(self, other: _Evidence) -> str | None:
-        """Why two same-titled papers are different works, or ``None`` if nothing says so.
-
-        Missing values say nothing. A year is only compared when both sides name authors: a
-        date without authors comes from a Hugging Face page capture, whose year is inferred.
-        """
-        if self.arxiv_id and other.arxiv_id and self.arxiv_id != other.arxiv_id:
-            return "arxiv"
-        if self.doi and other.doi and self.doi != other.doi:
-            return "doi"
-        if self.first_author and other.first_author:
-            if not same_name_words(self.first_author, other.first_author):
-                return "author"
-            if self.year and other.year and self.year != other.year:
-                return "year"
-        if self.venue and other.venue and self.venue != other.venue and not (self.arxiv_id or other.arxiv_id):
-            return "venue"  # a journal and a conference version (arXiv's journal_ref is free text)
-        return None
 
 
 class LibraryMerging(ImportJournal):
@@ -145,21 +66,52 @@ class LibraryMerging(ImportJournal):
         now = _now()
         import_id = self._begin_import(summary.path)
         try:
-            for batch in _batched(records, _BATCH):  # parsing happens here, with no lock held
-                with self._write() as (conn, rev):
-                    self._journal = _Journal(import_id)
-                    try:
-                        self._import_batch(conn, batch, source, summary, now, rev)
-                        self._journal.flush(conn)
-                    finally:
-                        self._journal = None
-                if progress is not None:
-                    progress(len(batch))
+            with self._import_cache():
+                self._merge_batches(records, summary, source, progress, now, import_id)
         except BaseException:
             self._undo_import(import_id)
             raise
         self._end_import(import_id)
         return summary
+
+    def _merge_batches(
+        self,
+        records: Iterable[PaperRecord],
+        summary: ImportSummary,
+        source: str,
+        progress: Callable[[int], None] | None,
+        now: str,
+        import_id: int,
+    ) -> None:
+        for batch in _batched(records, _IMPORT_BATCH):  # parsing happens here, with no lock held
+            with self._write() as (conn, rev):
+                self._journal = _Journal(import_id)
+                try:
+                    self._import_batch(conn, batch, source, summary, now, rev)
+                    self._journal.flush(conn)
+                finally:
+                    self._journal = None
+            if progress is not None:
+                progress(len(batch))
+
+    @contextmanager
+    def _import_cache(self) -> Iterator[None]:
+        """The writer's page cache enlarged while imports run; restored when the last one ends."""
+        with self._lock:
+            if self._imports_running == 0:
+                self._cache_before = int(self._conn.execute("PRAGMA cache_size").fetchone()[0])
+                self._conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+            self._imports_running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._imports_running -= 1
+                if self._imports_running == 0 and not self._closed:
+                    # Only memory is at stake: a failure here must not hide the import's own result.
+                    with suppress(sqlite3.Error):
+                        self._conn.execute(f"PRAGMA cache_size = {self._cache_before}")
+                        self._conn.execute("PRAGMA shrink_memory")
 
     def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord], titles: list[str]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
@@ -186,9 +138,9 @@ class LibraryMerging(ImportJournal):
         return state
 
     @staticmethod
-    def _remember(state: _Batch, row: dict[str, Any], evidence: _Evidence | None = None) -> None:
+    def _remember(state: _Batch, row: dict[str, Any]) -> None:
         state.rows[row["pid"]] = row
-        state.evidence[row["pid"]] = _Evidence.of_row(row) if evidence is None else evidence
+        state.evidence.pop(row["pid"], None)  # worked out again from the row if needed
         if row["arxiv_id"]:
             state.by_arxiv[row["arxiv_id"]] = row["pid"]
         if row.get("doi"):
@@ -198,7 +150,7 @@ class LibraryMerging(ImportJournal):
             pids.append(row["pid"])
 
     @staticmethod
-    def _identify(state: _Batch, record: PaperRecord, key: str, evidence: _Evidence) -> int | None:
+    def _identify(state: _Batch, record: PaperRecord, key: str) -> int | None:
         """The paper this record describes: by arXiv id, then DOI, then title with no evidence
         against it (first author and year, venue, other ids); a bare title matches by title."""
         if record.arxiv_id and (pid := state.by_arxiv.get(record.arxiv_id)) is not None:
@@ -207,9 +159,12 @@ class LibraryMerging(ImportJournal):
             row = state.rows[pid]
             if not (record.arxiv_id and row["arxiv_id"]):  # two arXiv ids are two papers
                 return pid
-        for pid in state.by_key.get(key, []):
-            if evidence.conflicts(state.evidence[pid]) is None:
-                return pid
+        same_title = state.by_key.get(key)
+        if same_title:
+            evidence = _Evidence.of_record(record)
+            for pid in same_title:
+                if evidence.conflicts(state.evidence_of(pid)) is None:
+                    return pid
         return None
 
     def _import_batch(
@@ -233,8 +188,7 @@ class LibraryMerging(ImportJournal):
                 summary.skipped += 1
                 summary.skip_reasons.append(f"a record has no usable title: {record.title!r}")
                 continue
-            evidence = _Evidence.of_record(record)
-            pid = self._identify(state, record, key, evidence)
+            pid = self._identify(state, record, key)
             values = record_columns(record)
             values["title_key"] = key
             if record.arxiv_id:
@@ -246,8 +200,7 @@ class LibraryMerging(ImportJournal):
                 summary.added += 1
                 if self._journal is not None:
                     self._journal.add("insert", row["pid"])
-                # A new row holds exactly the record's values, so its evidence is the record's.
-                self._remember(state, row, evidence)
+                self._remember(state, row)
                 state.inserted.add(row["pid"])
                 if source is not None:
                     state.new_sources.append((row["pid"], source, summary.path, now))
@@ -299,7 +252,7 @@ class LibraryMerging(ImportJournal):
             other_row = state.rows[other]
             if other == row["pid"] or other_row["arxiv_id"]:
                 continue
-            if evidence.conflicts(state.evidence[other]) is None:
+            if evidence.conflicts(state.evidence_of(other)) is None:
                 state.flush_sources(conn)  # the absorb moves (and journals) the sources
                 self._absorb(conn, into=row["pid"], other=other, rev=rev)
                 state.by_key[key].remove(other)
@@ -330,11 +283,11 @@ class LibraryMerging(ImportJournal):
             short = _free_short_id(conn, key, values)  # not known free: ask the library
         state.taken.add(short)
         added = fixed.get("added") if fixed else None
-        values = {**values, "short_id": short, "added": added or now, "rev": rev}
-        columns = ", ".join(values)
-        marks = ",".join("?" * len(values))
-        cursor = conn.execute(f"INSERT INTO papers ({columns}) VALUES ({marks})", tuple(values.values()))
-        row = dict.fromkeys(("arxiv_id", *SCALAR_FIELDS, *LIST_FIELDS))
+        values["short_id"] = short
+        values["added"] = added or now
+        values["rev"] = rev
+        cursor = conn.execute(_insert_sql(tuple(values)), tuple(values.values()))
+        row = dict.fromkeys(_ROW_KEYS)
         row.update(values)
         row["pid"] = cursor.lastrowid
         return row
@@ -372,6 +325,12 @@ class LibraryMerging(ImportJournal):
         conn.execute("DELETE FROM papers WHERE pid=?", (other,))
         conn.execute("INSERT OR REPLACE INTO removed(pid, rev) VALUES (?, ?)", (other, rev))
         self._put_annotations(conn, {into: joined}, rev)
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    """The INSERT for a new paper with these columns (records of one source share a few sets)."""
+    return f"INSERT INTO papers ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})"
 
 
 def _free_short_id(conn: sqlite3.Connection, key: str, values: dict[str, Any]) -> str:
