@@ -308,14 +308,15 @@ class SearchIndex(IndexOrdering):
 
     def _search(self, query: Query, limit: int | None, correct: bool = True) -> SearchResult:
         scorer = self.scorer()
-        mask = scorer.alive & self._filter_mask(query.filters)
+        mask = scorer.alive & self._filter_mask(query.filters) if query.filters else scorer.alive.copy()
         plan = self.planner().plan(query, correct)
         matched = np.zeros(len(mask), dtype=np.int16)
         score_all = np.zeros(len(mask))
         for clause in plan.clauses:
-            clause_mask, clause_score = scorer.clause(clause)
-            matched += clause_mask
-            score_all += clause_score
+            # Added where the clause holds or scores only (elsewhere it adds 0: the same sums).
+            slots, holds, clause_score = scorer.clause_slots(clause)
+            matched[slots] += holds
+            score_all[slots] += clause_score
         for alt in query.excluded:
             excluded, _ = self._alt_mask(alt)
             mask &= ~excluded
