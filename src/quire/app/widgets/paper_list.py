@@ -209,12 +209,29 @@ class PaperList(ScrollView, can_focus=True, inherit_bindings=False):
             self.selection = {p for p in self.selection if self.index_of(p) is not None}
         found = self.index_of(keep) if keep is not None else None
         self.cursor = found if found is not None else 0
-        self.virtual_size = Size(self.size.width, self._line_count())
+        self._set_line_count()
         self.scroll_to(
             y=max(0, self._line_of(self.cursor) - self.size.height // 2), animate=False, immediate=True
         )
         self.refresh()
         self.post_message(self.Highlighted(self.current_pid))
+
+    def _set_line_count(self) -> None:
+        """Size the scrolled area to the rows. Only a scrollbar coming or going needs a layout
+        of the screen: otherwise the scrollbar's thumb is set here and the next frame draws the
+        rows alone (a layout redraws every pane, the detail's too, on each key typed)."""
+        lines = self._line_count()
+        size = Size(self.size.width, lines)
+        if size == self.virtual_size:
+            return
+        height = self.container_size.height
+        bar = self.show_vertical_scrollbar
+        if not height or size.width != self.virtual_size.width or bar != (lines > height):
+            self.virtual_size = size  # the layout shows or hides the scrollbar
+            return
+        self.set_reactive(PaperList.virtual_size, size)
+        if bar:
+            self.vertical_scrollbar.window_virtual_size = lines
 
     @property
     def divider(self) -> int | None:

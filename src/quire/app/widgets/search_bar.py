@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input, Label
 
 from quire.safe_text import safe_text
@@ -19,6 +21,14 @@ if TYPE_CHECKING:
     from quire.search import SearchResult
 
 
+class SearchInput(Input):
+    """The query input. Its size is fixed by the bar, so the text's width (which Textual's
+    ``Input`` keeps as its virtual size, for scrolling) changes without a layout of the whole
+    screen on every key typed; the text still scrolls to keep the cursor in view."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class SearchBar(Vertical):
     """Query input plus a one-line message area."""
 
@@ -26,14 +36,14 @@ class SearchBar(Vertical):
     SearchBar { height: auto; background: $surface; }
     SearchBar Input { border: tall $panel; }
     SearchBar Input:focus { border: tall $primary; }
-    SearchBar #search-status { height: 1; padding: 0 2; color: $foreground 80%; }
+    SearchBar #search-status { width: 100%; height: 1; padding: 0 2; color: $foreground 80%; }
     SearchBar Input > .input--placeholder { color: $foreground 85%; }
     SearchBar #search-status.-error { color: $error; }
     """
 
     def compose(self) -> ComposeResult:
         """The input and the status line."""
-        yield Input(
+        yield SearchInput(
             placeholder='/ to search: words, "phrases", -exclude, tag:x is:unread year:2024 sort:upvotes …',
             id="search-input",
         )
@@ -47,8 +57,9 @@ class SearchBar(Vertical):
     def status(self, text: str, error: bool = False) -> None:
         """Show a count or a problem under the input."""
         label = self.query_one("#search-status", Label)
-        # The status holds the query's words and view names: plain text, never markup.
-        label.update(Text(safe_text(text)))
+        # The status holds the query's words and view names: plain text, never markup. Its
+        # size is fixed (one line, the bar's width), so a new text needs no layout.
+        label.update(Text(safe_text(text)), layout=False)
         label.set_class(error, "-error")
 
     def result(
