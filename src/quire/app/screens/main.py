@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 NARROW = 100
 WIDE = 150
 MIN_SIZE = (60, 12)
-DETAIL_DELAY = 0.03
+DETAIL_DELAY = 0.03  # seconds the cursor rests on a paper before its detail is shown
+TYPING_DETAIL_DELAY = 0.25  # the same after a result of words being typed
 FIRST_ROWS = 200  # rows read for the first paint, before the whole list
 # The whole list is read from the store only when the index is slow to come (a build, or a saved
 # index still opening after this many seconds): reading it beside a warm start only slowed that.
@@ -206,7 +207,12 @@ class MainScreen(AnnotationActions, LibraryActions, Searching):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self.detail_due = True
-        self._detail_timer = self.set_timer(DETAIL_DELAY, self._update_detail)
+        # While a query is typed each key brings a new first paper: its detail (a layout of
+        # the pane, its similar papers in a worker) waits until the typing rests, so it never
+        # holds up the rows of the next key.
+        delay = TYPING_DETAIL_DELAY if self.typed_result else DETAIL_DELAY
+        self.typed_result = False
+        self._detail_timer = self.set_timer(delay, self._update_detail)
 
     def _update_detail(self) -> None:
         self.detail_due = False

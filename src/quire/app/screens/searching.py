@@ -10,6 +10,8 @@ last visit). Views are ``ViewActions``'; query strings and results come from the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from threading import Event
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -29,6 +31,23 @@ from quire.views import View, more_elsewhere, run_view, view_keys, view_query
 if TYPE_CHECKING:
     from quire.search import SearchResult
 
+# Longest a count outside the view waits for the rows to be drawn (seconds): the frame comes
+# within milliseconds unless the screen is not being drawn (a dialog above it).
+DRAWN_WAIT = 0.2
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One query for the search worker, with the serial that says whether it is still wanted."""
+
+    text: str
+    view: View
+    serial: int
+    as_typed: bool
+    typed: str  # the search bar's words (for messages and the count outside the view)
+    similar_to: int | None
+    typing: bool = False  # asked for by a key typed in the search bar
+
 
 class Searching(ViewActions):
     """The open view's query, run in a worker; its result on screen; the order keys."""
@@ -44,6 +63,11 @@ class Searching(ViewActions):
         self._to_top = False  # the next result starts with the cursor on its first paper
         self.as_typed = False  # search misspelt words as typed (no "showing results for …")
         self._more_in_all = 0  # papers the words typed find outside the open view
+        self._wanted: _Request | None = None  # the newest query, until a search takes it
+        self._searching = False  # a search worker is running (one at a time)
+        # The list's new first paper came from words being typed (its detail waits for the
+        # typing to rest): read and reset when the cursor's move is handled.
+        self.typed_result = False
         self._new_since_visit: int | None = None  # papers added since the reader was last open
 
     def _open_view(self, index: int) -> None:
@@ -64,11 +88,11 @@ class Searching(ViewActions):
 
     @on(Input.Changed, "#search-input")
     def _typed(self) -> None:
-        # Every keystroke queries at once: a query takes milliseconds, and a query overtaken
-        # by a newer one drops out (serial check) before it touches the index.
+        # Every keystroke queries at once (a query takes milliseconds); keys typed while a
+        # search runs are coalesced into the next one (``run_query``).
         self._to_top = True
         self.as_typed = False
-        self.run_query()
+        self.run_query(typing=True)
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -77,19 +101,33 @@ class Searching(ViewActions):
         if event.value.strip():  # an empty bar is left, not searched: the cursor stays
             papers.move_to(0)
 
-    def run_query(self) -> None:
-        """Run the current view + search text in a worker; only the latest result is shown."""
+    def run_query(self, typing: bool = False) -> None:
+        """Run the current view + search text in a worker; only the latest result is shown.
+
+        One search runs at a time: a query asked for while one runs waits, and a newer one
+        replaces it (keys typed during a search cost one search, not one each). ``typing``:
+        the query is the search bar's words just changed."""
         if self.session.index is None:
             self.query_one(SearchBar).status("indexing… results appear when the index is ready")
             return
         self._query_serial += 1
-        self._search(
+        self._wanted = _Request(
             self._query_text(),
             self.views[self.view_index],
             self._query_serial,
             self.as_typed,
             self.query_one("#search-input", Input).value,
+            self.similar_source,
+            typing,
         )
+        if not self._searching:
+            self._next_search()
+
+    def _next_search(self) -> None:
+        request, self._wanted = self._wanted, None
+        self._searching = request is not None
+        if request is not None:
+            self._search(request)
 
     def action_search_as_typed(self) -> None:
         """Search misspelt words as typed, or go back to their corrections."""
@@ -97,23 +135,56 @@ class Searching(ViewActions):
             self.as_typed = not self.as_typed
             self.run_query()
 
-    @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str, view: View, serial: int, as_typed: bool = False, typed: str = "") -> None:
+    @work(thread=True, group="search")
+    def _search(self, request: _Request) -> None:
         index = self.session.index
         assert index is not None
-        if serial != self._query_serial:
-            return  # typed over while waiting: a newer query supersedes this one
-        index.refresh()  # catch up with changes from other processes (one tiny query if none)
-        result = run_view(index, view, text, self.similar_source, correct=not as_typed, typed=typed)
-        more = more_elsewhere(index, view, typed, result, correct=not as_typed)
-        self.app.call_from_thread(self._apply_result, result, serial, more)
+        result = None
+        try:
+            index.refresh()  # catch up with changes from other processes (one tiny query if none)
+            result = run_view(
+                index,
+                request.view,
+                request.text,
+                request.similar_to,
+                correct=not request.as_typed,
+                typed=request.typed,
+            )
+        finally:  # a failed search (reported by the app) must not stop the next one
+            self.app.call_from_thread(self._searched, result, request)
 
-    def _apply_result(self, result: SearchResult, serial: int, more: int = 0) -> None:
-        if serial != self._query_serial:
-            return  # a newer query is on its way
-        self._more_in_all = more
+    def _searched(self, result: SearchResult | None, request: _Request) -> None:
+        self._searching = False
+        if self._wanted is not None:
+            self._next_search()  # typed over while it ran: only the newest query is shown
+            return
+        if result is None or request.serial != self._query_serial:
+            return
+        self._more_in_all = 0  # until counted for these words, after the list is drawn
+        self.typed_result = request.typing
         with self.app.batch_update():
             self._show_result(result)
+        if request.view.query and not request.view.special and request.typed.strip():
+            drawn = Event()
+            self.call_after_refresh(drawn.set)
+            self._count_more(request, result, drawn)
+
+    @work(thread=True, exclusive=True, group="more-count")
+    def _count_more(self, request: _Request, found: SearchResult, drawn: Event) -> None:
+        """Count the papers the words find outside the open view ("N more in All"): a second
+        search, so it starts once the view's own rows are on screen (``drawn``), and not at
+        all once newer words are typed."""
+        drawn.wait(DRAWN_WAIT)
+        index = self.session.index
+        if index is None or request.serial != self._query_serial or self._searching:
+            return
+        more = more_elsewhere(index, request.view, request.typed, found, correct=not request.as_typed)
+        self.app.call_from_thread(self._more_counted, more, request.serial)
+
+    def _more_counted(self, more: int, serial: int) -> None:
+        if serial == self._query_serial and self.result is not None and more != self._more_in_all:
+            self._more_in_all = more
+            self._status(self.result)
 
     def _show_result(self, result: SearchResult) -> None:
         papers = self.query_one(PaperList)
