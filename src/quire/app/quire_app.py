@@ -7,7 +7,6 @@ links. It imports its screens; no screen imports it (they get a ``Session``).
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.events import Event, Key
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from quire import locations
+from quire.app import resting_gc
 from quire.app.commands import app_bindings
 from quire.app.commands.palette import QuireCommands
 from quire.app.screens.main import MainScreen
@@ -114,6 +115,7 @@ class QuireApp(OrderedKeysApp[int]):
                 timeout=10,
             )
         self.push_screen(MainScreen(self.session))
+        self.set_interval(resting_gc.CHECK_EVERY, resting_gc.collect_if_rested)
         # After the first paint: the build's thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.build_index)
 
@@ -130,6 +132,7 @@ class QuireApp(OrderedKeysApp[int]):
         """On the way out, fold the write-ahead log into the library file, so that a copy of
         ``library.sqlite3`` alone holds every bookmark and note of this session."""
         self.library.checkpoint()
+        resting_gc.restore()
 
     @work(thread=True, exclusive=True, group="index")
     def build_index(self) -> None:
@@ -175,9 +178,9 @@ class QuireApp(OrderedKeysApp[int]):
         index.default_sort = self.config.default_sort
         self.session.index = index
         # The index's many long-lived objects need never be scanned by the cyclic GC again;
-        # otherwise its full collections show up as pauses while paging.
-        gc.collect()
-        gc.freeze()
+        # otherwise its full collections show up as pauses while paging. Later full passes
+        # wait for the reader to rest (see resting_gc).
+        resting_gc.freeze()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.index_ready()
@@ -241,6 +244,12 @@ class QuireApp(OrderedKeysApp[int]):
     @on(MainScreen.OpenLink)
     def _open_link(self, event: MainScreen.OpenLink) -> None:
         self.open_link(event.url)
+
+    async def on_event(self, event: Event) -> None:
+        """Keys put off the garbage collector's full passes until the reader rests."""
+        if isinstance(event, Key):
+            resting_gc.activity()
+        await super().on_event(event)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's palette entries, less those quire's own commands replace."""

@@ -233,7 +233,8 @@ class DetailPane(VerticalScroll):
         self._explaining = pid
         self._load_explanation(pid, result)
 
-    @work(thread=True, exclusive=True, group="explain")
+    # A description, not the default repr of the arguments (a result's lists every paper).
+    @work(thread=True, exclusive=True, group="explain", description="explain the ranking")
     def _load_explanation(self, pid: int, result: SearchResult | None) -> None:
         from quire.search.explain import explain
 
