@@ -17,6 +17,7 @@ from app_support import app_on, papers, ready, screen, settle, wait_until
 from quire.app.screens import main, searching
 from quire.app.widgets.detail import DetailPane
 from quire.search import SearchResult
+from quire.views import more_elsewhere, run_view, view_query
 
 SIZE = (120, 40)
 
@@ -37,13 +38,13 @@ def expected(pilot: Pilot[Any], typed: str) -> list[int]:
     index = main_screen.session.index
     assert index is not None
     view = main_screen.views[main_screen.view_index]
-    return searching.run_view(index, view, searching.view_query(view, typed), typed=typed).pids
+    return run_view(index, view, view_query(view, typed), typed=typed).pids
 
 
 async def test_keys_typed_during_a_search_cost_one_search_and_the_newest_words_win(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = searching.run_view
+    real = run_view
     started, release = threading.Event(), threading.Event()
     searched: list[str | None] = []
 
@@ -80,7 +81,7 @@ async def test_keys_typed_during_a_search_cost_one_search_and_the_newest_words_w
 async def test_a_count_outside_the_view_for_older_words_is_never_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = searching.more_elsewhere
+    real = more_elsewhere
     started, release = threading.Event(), threading.Event()
     counted: list[str] = []
 

@@ -44,7 +44,7 @@ NARROW = 100
 WIDE = 150
 MIN_SIZE = (60, 12)
 DETAIL_DELAY = 0.03  # seconds the cursor rests on a paper before its detail is shown
-TYPING_DETAIL_DELAY = 0.25  # the same after a result of words being typed
+TYPING_DETAIL_DELAY = 0.3  # the same after a result of words being typed (a pause in typing)
 FIRST_ROWS = 200  # rows read for the first paint, before the whole list
 # The whole list is read from the store only when the index is slow to come (a build, or a saved
 # index still opening after this many seconds): reading it beside a warm start only slowed that.
