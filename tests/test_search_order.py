@@ -5,6 +5,9 @@ unique integer keys (against a stable sort over every slot), the postings' saved
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
 from array import array
 
 import numpy as np
@@ -12,9 +15,11 @@ import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quire.cli import main
 from quire.search.bm25 import PostingsBM25
-from quire.search.expand import EXACT_BONUS, Lexicon, Planner, Scorer, Word
+from quire.search.expand import EXACT_BONUS, Lexicon, Planner, Scorer
 from quire.search.ordering import IndexOrdering
+from quire.search.plan import Word
 from quire.search.query import parse_query
 
 Slots = npt.NDArray[np.int64]
@@ -228,3 +233,19 @@ def test_clauses_over_their_slots_score_as_over_every_slot(
         outside = np.ones(len(mask), dtype=bool)
         outside[slots] = False
         assert not mask[outside].any() and not score[outside].any()
+
+
+def test_a_plain_list_never_loads_the_engine() -> None:
+    """``quire list`` shows the first rows from SQL alone: numpy and the engine (a third of its
+    start at a million papers) are never imported, though it hands back a ``SearchResult``."""
+    assert main(["import", "--sample"], out=io.StringIO(), err=io.StringIO()) == 0
+    probe = (
+        "import io, sys\n"
+        "from quire.cli import main\n"
+        "out = io.StringIO()\n"
+        "assert main(['list', '--limit', '2'], out=out, err=io.StringIO()) == 0\n"
+        "assert len(out.getvalue().splitlines()) == 2, out.getvalue()\n"
+        "print(sorted(m for m in ('numpy', 'quire.search.engine') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

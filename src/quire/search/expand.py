@@ -17,13 +17,13 @@ slots, so clauses combine with vectorised AND/OR and sums.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from quire.search.acronyms import AcronymTable
+from quire.search.plan import Plan, Variant, Word
 from quire.search.query import Alternative, Query
 from quire.search.tokenizer import stem
 from quire.search.typos import TypoCorrector
@@ -38,52 +38,6 @@ MIN_PREFIX = 2  # shortest word that also matches as a prefix
 Mask = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
 Slots = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Word:
-    """One query word and the index terms that satisfy it."""
-
-    asked: str  # the word as the query holds it (index form)
-    exact: tuple[str, ...]  # the word itself (for a typo: its corrections)
-    forms: tuple[str, ...] = ()  # other words with the same stem
-    prefixed: tuple[str, ...] = ()  # words it starts (the last word, while typing)
-    typo: bool = False
-
-    @property
-    def terms(self) -> tuple[str, ...]:
-        """Every index term that satisfies the word."""
-        return self.exact + self.forms + self.prefixed
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One reading of a query alternative: every word present (and in order, for a phrase)."""
-
-    words: tuple[Word, ...]
-    weight: float = 1.0
-    acronym: str = ""  # for a reading through an acronym: "rl = reinforcement learning"
-    must_match: bool = False  # scores only where every word is present
-
-
-@dataclass
-class Plan:
-    """A query's clauses as readings: AND of clauses, a clause sums its alternatives, an
-    alternative scores as its best reading."""
-
-    clauses: list[list[list[Variant]]] = field(default_factory=list)
-    corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    acronyms: list[str] = field(default_factory=list)
-    prefixes: tuple[str, ...] = ()
-
-    @property
-    def terms(self) -> set[str]:
-        """Every index term any reading uses (for highlighting)."""
-        return {t for c in self.clauses for a in c for v in a for w in v.words for t in w.terms}
-
-    def words(self) -> list[tuple[Word, Variant]]:
-        """Each word of each reading, with its reading."""
-        return [(w, v) for c in self.clauses for a in c for v in a for w in v.words]
 
 
 class Lexicon:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from quire.models import Paper
 from quire.search.engine import SearchIndex, SearchResult
-from quire.search.expand import Variant, Word
+from quire.search.plan import Variant, Word
 from quire.search.tokenizer import index_terms
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from quire.search.expand import Plan
+from quire.search.plan import Plan
 from quire.search.query import Query
 from quire.search.tokenizer import iter_tokens
 
