@@ -10,7 +10,7 @@ word. The table is plain data (``to_json``/``from_json``) so it can be stored wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from quire.search.tokenizer import normalise_token, stem
@@ -91,6 +91,15 @@ def definitions(text: str) -> Iterator[tuple[str, tuple[str, ...]]]:
                         yield short_term, terms
 
 
+def taught(text: str) -> list[tuple[str, str]]:
+    """What one paper's text teaches the table: each distinct definition once, as ``(short
+    form, long form terms joined by spaces)``."""
+    if "(" not in text:
+        return []
+    # "(RL)" defined by a long form holding "rl" teaches nothing.
+    return [(short, " ".join(terms)) for short, terms in set(definitions(text)) if short not in terms]
+
+
 def _long_terms(words: list[str]) -> tuple[str, ...]:
     """The index terms of a long form (stop words dropped, as a query would)."""
     terms = []
@@ -112,12 +121,12 @@ class AcronymTable:
 
     def learn(self, text: str) -> None:
         """Record the definitions made in one paper's text."""
-        if "(" not in text:
-            return
-        for short, terms in set(definitions(text)):
-            if short in terms:  # "(RL)" defined by a long form holding "rl" teaches nothing
-                continue
-            key = " ".join(terms)
+        self.record(taught(text))
+
+    def record(self, taught: Iterable[tuple[str, str]]) -> None:
+        """Count ``(short form, long form key)`` pairs, as ``taught`` gives them (the index
+        build's workers mine the texts; the index records what they found, in paper order)."""
+        for short, key in taught:
             forms = self.counts.setdefault(short, {})
             forms[key] = forms.get(key, 0) + 1
             self._by_stems = None

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import ctypes
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from quire.folding import fold
 from quire.search.acronyms import AcronymTable
 from quire.search.bm25 import PostingsBM25
+from quire.search.build import Prepared, prepared_batches, texts
 from quire.search.expand import Planner, Scorer
-from quire.search.index_data import COLUMNS, NO_DATE, Mask, _Column, _day, _SlotMap, _Strings
+from quire.search.index_data import COLUMNS, NO_DATE, Mask, _Column, _SlotMap, _Strings
 from quire.search.ordering import ORDERS, IndexOrdering
 from quire.search.query import Query, parse_query
 from quire.search.results import Neighbour, SearchResult
-from quire.search.tokenizer import index_term_ids
 from quire.store import Library
 
 __all__ = [
@@ -45,13 +41,10 @@ __all__ = [
     "SearchResult",
 ]
 
-TITLE_WEIGHT = 3  # a title word counts as three abstract words
-TAG_WEIGHT = 2
 # "Also relevant" lists the best of the papers holding only some words: past this many, nobody
 # scrolls, and sorting every paper that holds a common word would cost a keystroke its budget.
 ALSO_RELEVANT_LIMIT = 1000
 ACRONYM_EXTRA = "acronym_table_json"  # the name the acronym table is saved under (UTF-8 JSON)
-BUILD_BATCH = 2000
 Progress = Callable[[int, int], None]  # (papers done, papers in all)
 
 
@@ -61,17 +54,23 @@ class SearchIndex(IndexOrdering):
     # -- building and keeping current ----------------------------------------------------------
 
     @classmethod
-    def build(cls, library: Library, progress: Progress | None = None) -> SearchIndex:
+    def build(
+        cls, library: Library, progress: Progress | None = None, workers: int | None = None
+    ) -> SearchIndex:
         """Index the whole library (seconds at 100,000 papers: run it in a worker)."""
         index = cls(library)
-        index.refresh(progress=progress)
+        index.refresh(progress=progress, workers=workers)
         return index
 
-    def refresh(self, progress: Progress | None = None, prepare: bool = True) -> int:
+    def refresh(
+        self, progress: Progress | None = None, prepare: bool = True, workers: int | None = None
+    ) -> int:
         """Catch up with every change made since the last refresh; returns how many papers moved.
 
         ``progress(done, total)`` is called after each batch. ``prepare`` works out the sort
         orders now (the reader wants them before the first keystroke; a one-off command does not).
+        A large change (a first build) is tokenized in worker processes; ``workers`` overrides
+        how many (0: in this process; see ``quire.search.build``).
         """
         # The revision is read and compared under the lock: several workers refresh (the
         # reader's catch-up, an import's, a sync's), and one that read it outside could apply
@@ -81,28 +80,17 @@ class SearchIndex(IndexOrdering):
             if rev == self.rev:
                 return 0
             removed = self.library.removed_since(self.rev)
-            total = self.library.count() if progress is not None and not self.rev else 0
             changed = 0
             for pid in removed:
                 self._retire(pid)
-            for batch in self.library.index_rows(since_rev=self.rev, batch=BUILD_BATCH):
-                for row in batch:
-                    self._retire(row["pid"])
-                if self.text:
-                    # Each paper as two documents, its title and the rest: the title is
-                    # tokenized once and its terms counted thrice.
-                    terms, ids, sizes = _weigh_titles(
-                        *index_term_ids(
-                            chain.from_iterable(([row["title"]], self._texts(row)) for row in batch)
-                        )
-                    )
-                    for row in batch:
-                        self.lexicon.learn(f"{row['title']}. {row['abstract'] or ''}")
-                else:
-                    terms, ids, sizes = [], np.zeros(0, np.int64), np.zeros(len(batch), np.int64)
-                slots = self.bm25.add_encoded(terms, ids, sizes)
+            total, batches = prepared_batches(self.library, self.rev, self.text, self._texts, workers)
+            for batch in batches:
+                for pid in batch.pids:
+                    self._retire(pid)
+                slots = self.bm25.add_encoded(batch.terms, batch.ids, batch.sizes)
+                self.lexicon.acronyms.record(batch.taught)
                 self._remember(batch, slots)
-                changed += len(batch)
+                changed += len(batch.pids)
                 if progress is not None:
                     progress(changed, max(total, changed))
             self.bm25.settle()
@@ -141,58 +129,22 @@ class SearchIndex(IndexOrdering):
         for tag in self.slot_tags.pop(slot, ()):
             self.tags.get(tag, set()).discard(slot)
 
-    @staticmethod
-    def _texts(row: sqlite3.Row) -> list[str]:
-        """The texts of the document BM25 sees besides the title (which counts thrice): tags
-        count twice."""
-        texts = []
-        for text in (
-            row["abstract"],
-            row["authors_text"],
-            row["org_name"],
-            row["org_handle"],
-            row["keywords_text"],
-            row["note"],
-        ):
-            if text:
-                texts.append(text)
-        tags = row["tags"]
-        if tags:
-            texts += [tags] * TAG_WEIGHT
-        return texts
+    _texts = staticmethod(texts)  # what BM25 sees of a paper besides its title
 
-    def _remember(self, rows: list[sqlite3.Row], slots: list[int]) -> None:
-        """Keep what filters and sorting need about each paper, one column write per batch
-        (each column gathered in one pass over the rows)."""
+    def _remember(self, batch: Prepared, slots: list[int]) -> None:
+        """Keep what filters and sorting need about each paper, one column write per batch."""
         if not slots:
             return
-        tag_lists = [tuple((row["tags"] or "").split()) for row in rows]
-        for slot, tags in zip(slots, tag_lists, strict=True):
+        for slot, tags in zip(slots, batch.tags, strict=True):
             if tags:
                 self.slot_tags[slot] = tags
                 for tag in tags:
                     self.tags.setdefault(tag, set()).add(slot)
-        pids = [row["pid"] for row in rows]
-        flag = {"bookmarked": "bookmarked", "read": "read"}
-        values: dict[str, list[int]] = {
-            "pid": pids,
-            "published": [_day(row["published"]) for row in rows],
-            "added": [int(datetime.fromisoformat(row["added"]).timestamp()) for row in rows],
-            "upvotes": [-1 if (v := row["upvotes"]) is None else v for row in rows],
-            "authors": [-1 if (v := row["author_count"]) is None else v for row in rows],
-            **{name: [int(row[key]) for row in rows] for name, key in flag.items()},
-            "note": [int(bool(row["note"])) for row in rows],
-            "abstract": [int(bool(row["abstract"])) for row in rows],
-            "code": [int(bool(row["github_repo"])) for row in rows],
-            "tagged": [int(bool(tags)) for tags in tag_lists],
-        }
-        self.slot_of.put(pids, slots)
-        self.titles.extend([fold(row["title"]) for row in rows])
-        self.ids.extend([row["arxiv_id"] or row["short_id"] for row in rows])
-        self.orgs.extend([fold(f"{row['org_handle'] or ''} {row['org_name'] or ''}") for row in rows])
-        self.sources.extend([row["sources"] or "" for row in rows])
-        self.author_names.extend([fold(row["authors_text"] or "") for row in rows])
-        for name, column in values.items():
+        self.slot_of.put(batch.pids, slots)
+        for name, blob in batch.strings.items():
+            getattr(self, name).extend_blob(blob, len(slots))
+        self.cols["pid"].put(slots, batch.pids)
+        for name, column in batch.values.items():
             self.cols[name].put(slots, column)
 
     # -- saving and loading (see quire.search.persist) -----------------------------------------
@@ -401,15 +353,6 @@ class SearchIndex(IndexOrdering):
             weights.append((term, weight))
         weights.sort(key=lambda tw: (-tw[1], tw[0]))
         return weights[:count]
-
-
-def _weigh_titles(
-    terms: list[str], ids: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
-) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Papers given as (title, rest) document pairs → one document each, the title's terms
-    repeated ``TITLE_WEIGHT`` times (BM25 sees only how often each term occurs)."""
-    times = np.tile(np.array([TITLE_WEIGHT, 1], dtype=np.int64), len(sizes) // 2)
-    return terms, np.repeat(ids, np.repeat(times, sizes)), TITLE_WEIGHT * sizes[0::2] + sizes[1::2]
 
 
 def _return_free_memory() -> None:

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
-from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from quire.search.bm25 import PostingsBM25
+from quire.search.build import NO_DATE as NO_DATE  # re-exported: filters and the engine use it
+from quire.search.build import join_strings
 from quire.search.expand import Lexicon
 from quire.search.growable import Growable
 from quire.store import Library
 
-NO_DATE = -(2**31)
 Mask = npt.NDArray[np.bool_]
 COLUMNS = (
     "pid",
@@ -36,16 +35,6 @@ COLUMNS = (
 )
 
 
-@lru_cache(maxsize=65536)  # papers share publication days: most rows find theirs here
-def _day(value: str | None) -> int:
-    if not value:
-        return NO_DATE
-    try:
-        return (date.fromisoformat(value[:10]) - date(1970, 1, 1)).days
-    except ValueError:
-        return NO_DATE
-
-
 class _Column:
     """A growable numpy column (amortised appends, vectorised reads); may start memory-mapped."""
 
@@ -54,7 +43,7 @@ class _Column:
         self.fill = fill
         self.size = 0 if data is None else len(data)
 
-    def put(self, slots: list[int], values: list[int]) -> None:
+    def put(self, slots: list[int], values: list[int] | npt.NDArray[np.int64]) -> None:
         """Set the values of these slots (slots may lie past the end: the column grows)."""
         end = max(slots) + 1
         if end > len(self.data) or not self.data.flags.writeable:
@@ -69,32 +58,45 @@ class _Column:
 
 
 class _Strings:
-    """One string per slot, saved as a single NUL-separated UTF-8 blob and decoded on first use.
+    """One string per slot, kept as NUL-separated UTF-8 blobs and decoded on first use.
 
-    Kept out of Python objects until a filter needs them, so a loaded index costs no time for
-    the (many) papers nobody filters by organisation or id.
+    Kept out of Python objects until a filter or an order needs them: a loaded index costs no
+    time for the (many) papers nobody filters by organisation or id, and a build adds each
+    batch's blob (made by ``build.prepare``) as it is, at a third of the memory of its strings.
     """
 
     def __init__(self, blob: npt.NDArray[np.uint8] | None = None, count: int = 0) -> None:
-        self._items: list[str] | None = [] if blob is None else None
-        self._blob = blob
+        self._items: list[str] | None = None
+        self._blobs: list[bytes | npt.NDArray[np.uint8]] = [] if blob is None or not count else [blob]
         self._count = count
 
     def items(self) -> list[str]:
         """Every string, in slot order."""
         if self._items is None:
-            assert self._blob is not None
-            text = self._blob.tobytes().decode("utf-8")
+            text = b"\0".join(self._parts()).decode("utf-8")
             self._items = text.split("\0") if self._count else []
             if len(self._items) != self._count:
                 raise ValueError("a string column does not match its count")
-            self._blob = None
+            self._blobs = []
         return self._items
 
     def extend(self, values: list[str]) -> None:
         """Append strings (NUL, the separator, becomes a space)."""
-        self.items().extend(v.replace("\0", " ") for v in values)
-        self._count += len(values)
+        self.extend_blob(join_strings(values), len(values))
+
+    def extend_blob(self, blob: bytes, count: int) -> None:
+        """Append ``count`` strings given as ``join_strings`` gives them."""
+        if not count:
+            return
+        if self._items is not None:
+            self._items.extend(blob.decode("utf-8").split("\0"))
+        else:
+            self._blobs.append(blob)
+        self._count += count
+
+    def _parts(self) -> list[bytes]:
+        # A loaded blob is a (memory-mapped) uint8 array: bytes.join takes it as it is.
+        return cast(list[bytes], self._blobs)
 
     def __len__(self) -> int:
         return self._count
@@ -107,9 +109,11 @@ class _Strings:
 
     def blob(self) -> npt.NDArray[np.uint8]:
         """The saved form."""
-        if self._items is None and self._blob is not None:
-            return self._blob
-        return np.frombuffer("\0".join(self.items()).encode("utf-8"), dtype=np.uint8)
+        if self._items is None:
+            if len(self._blobs) == 1 and isinstance(self._blobs[0], np.ndarray):
+                return self._blobs[0]
+            return np.frombuffer(b"\0".join(self._parts()), dtype=np.uint8)
+        return np.frombuffer("\0".join(self._items).encode("utf-8"), dtype=np.uint8)
 
 
 class _SlotMap:

@@ -169,7 +169,9 @@ class LibraryConnection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _open_reader(self) -> sqlite3.Connection:
+    def reader_uri(self) -> str:
+        """The URI of a read-only connection to the library (the index build's workers, other
+        processes, read through it too)."""
         uri = self.path.resolve().as_uri() + "?mode=ro"
         if not os.access(self.path.parent, os.W_OK) or (
             self.read_only and not Path(f"{self.path}-shm").exists()
@@ -177,7 +179,12 @@ class LibraryConnection:
             # A read-only folder cannot hold WAL's shared-memory file; nobody can write there
             # either, so the file is read as immutable.
             uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None, check_same_thread=False)
+        return uri
+
+    def _open_reader(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.reader_uri(), uri=True, timeout=10.0, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         return conn
 

@@ -12,6 +12,7 @@ from quire.models import (
     Paper,
     split_arxiv_version,
 )
+from quire.search.index_rows import index_row_batches
 from quire.store.connection import LibraryConnection, _chunks
 from quire.store.errors import (
     AmbiguousIdError,
@@ -101,39 +102,34 @@ class LibraryReads(LibraryConnection):
         )
         return [int(row[0]) for row in rows]
 
-    def index_rows(self, since_rev: int = 0, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
+    def index_rows(
+        self, since_rev: int = 0, batch: int = 2000, after: int | None = None, upto: int | None = None
+    ) -> Iterator[list[sqlite3.Row]]:
         """Papers changed after ``since_rev``, with what the search index needs, in batches.
 
         Read through a connection of its own (WAL lets it run beside writers), streamed, so
         indexing 100,000 papers neither holds every abstract in memory nor blocks the UI's writes.
+        ``after``/``upto`` keep to papers with ``after < pid <= upto`` (see
+        ``quire.search.index_rows``, which owns the query).
         """
-        sql = (
-            "SELECT p.pid, p.arxiv_id, p.short_id, p.title, p.abstract, p.author_count,"
-            " (SELECT group_concat(value, ' ') FROM json_each(p.authors)) AS authors_text,"
-            " (SELECT group_concat(value, ' ') FROM json_each(p.keywords)) AS keywords_text,"
-            " p.org_name, p.org_handle, p.published, p.upvotes, p.added, p.rev, p.github_repo,"
-            " coalesce(a.bookmarked, 0) AS bookmarked, coalesce(a.read, 0) AS read,"
-            " coalesce(a.note, '') AS note,"
-            " (SELECT group_concat(tag, ' ') FROM tags t WHERE t.pid = p.pid) AS tags,"
-            " (SELECT group_concat(DISTINCT source) FROM paper_sources s WHERE s.pid = p.pid)"
-            "   AS sources"
-            " FROM papers p LEFT JOIN annotations a ON a.pid = p.pid WHERE p.rev > ?"
-            " ORDER BY p.pid"
-        )
         try:
             reader = self._open_reader()
         except sqlite3.Error as error:
             self._check_present("read the library")
             raise library_error(self.path, "read the library", error) from error
         try:
-            cursor = reader.execute(sql, (since_rev,))
-            while rows := cursor.fetchmany(batch):
-                yield rows
+            yield from index_row_batches(reader, since_rev, batch, after, upto)
         except sqlite3.Error as error:
             self._check_present("read the library")
             raise library_error(self.path, "read the library", error) from error
         finally:
             reader.close()
+
+    def changed_pids(self, since_rev: int) -> list[int]:
+        """The ids of the papers changed after ``since_rev``, ascending."""
+        # Ordered by rev so that SQLite walks the (small) rev index, not every row's pages.
+        rows = self._read("SELECT pid FROM papers WHERE rev > ? ORDER BY rev", (since_rev,))
+        return sorted(int(row[0]) for row in rows)
 
     def texts(self, pids: Sequence[int]) -> dict[int, str]:
         """Title and abstract of each paper, as one text (for phrase checks)."""
