@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from app_support import SETTLE_TIMEOUT, app_on, library, papers, ready, screen, settle, wait_until
 from quire.app.screens.files import ImportDialog
 from quire.app.widgets import import_progress
+from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.import_progress import ImportProgress
 from quire.importers import import_path
 
@@ -266,3 +268,52 @@ async def test_corrupt_library_is_reported_and_the_reader_keeps_running(tmp_path
         messages = [n.message for n in app._notifications if n.severity == "error"]
         assert any("damaged" in m and "quire doctor" in m for m in messages), messages
         assert app.is_running and app.crashes == []
+
+
+@pytest.mark.parametrize("answer", ["_similar_loaded", "_explained"])
+async def test_a_detail_answer_arriving_while_the_reader_closes_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """A similar-papers or explanation worker that answers once the reader is closing (the pane's
+    widgets already removed) must not fail: that failure would end quire with a traceback."""
+    app = app_on(tmp_path)
+    asked = threading.Event()  # the worker has its answer and is about to hand it over
+    closing = threading.Event()  # the detail pane is being unmounted: hand it over now
+    answered = threading.Event()
+    outcome: list[BaseException | None] = []
+    seen_running: list[bool] = []
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        real_call = app.call_from_thread
+
+        def held_call(callback: Any, *args: Any, **kwargs: Any) -> Any:
+            # Runs in the worker's thread: only the answer under test waits for the shutdown.
+            if getattr(callback, "__name__", "") != answer:
+                return real_call(callback, *args, **kwargs)
+            asked.set()
+            closing.wait(SETTLE_TIMEOUT)
+            try:
+                result = real_call(callback, *args, **kwargs)
+            except BaseException as error:
+                outcome.append(error)
+                raise
+            else:
+                outcome.append(None)
+                return result
+            finally:
+                answered.set()
+
+        async def on_unmount(pane: DetailPane, event: events.Unmount) -> None:
+            # The pane's children are gone by now; let the held answer arrive and be handled
+            # before the shutdown goes on.
+            seen_running.append(pane.app.is_running)
+            closing.set()
+            await asyncio.to_thread(answered.wait, SETTLE_TIMEOUT)
+
+        monkeypatch.setattr(app, "call_from_thread", held_call)
+        monkeypatch.setattr(DetailPane, "on_unmount", on_unmount, raising=False)
+        await pilot.press("w" if answer == "_explained" else "j")
+        await wait_until(pilot, asked.is_set, f"the detail's worker to reach {answer}")
+    assert seen_running == [False], "the answer was not held until the reader closed"
+    assert answered.is_set() and outcome == [None], outcome
