@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from app_support import app_on, library, papers, ready, screen, settle
+from app_support import app_on, library, papers, ready, screen, settle, wait_until
 from conftest import dump
 from hostile import BAD_MARKUP, FORBIDDEN, QUIT, TITLE_ESC, add_hostile, screenshot_author
 from quire.app.screens.note_editor import NoteEditor
@@ -204,10 +204,11 @@ async def test_open_with_a_shell_template_runs_no_injected_command(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("o")
-        for _ in range(60):
-            await pilot.pause(0.05)
-            if argv_file.exists() and len(argv_file.read_text().splitlines()) >= 2:
-                break
+        await wait_until(
+            pilot,
+            lambda: argv_file.exists() and len(argv_file.read_text().splitlines()) >= 2,
+            "the browser template wrote its arguments",
+        )
     lines = argv_file.read_text().splitlines()
     assert lines[0].startswith("https://huggingface.co/papers?q=x%3Btouch%24%7BIFS%7DPWNED")
     assert lines[1:] == [lines[0]]  # exactly one extra argument: the URL

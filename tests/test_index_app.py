@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app_support import SETTLE_TIMEOUT, app_on, library, papers, ready, seeded_library
+from app_support import SETTLE_TIMEOUT, app_on, library, papers, ready, seeded_library, wait_until
 from quire.app.screens.main import MainScreen
 from quire.search.engine import SearchIndex
 from quire.search.persist import CURRENT, folder_for, load, open_index
@@ -127,9 +126,7 @@ async def test_whole_list_is_read_from_the_store_only_while_indexing(
     monkeypatch.setattr(SearchIndex, "build", classmethod(held_build))
     app = app_on(folder)
     async with app.run_test(size=SIZE) as pilot:
-        deadline = time.monotonic() + SETTLE_TIMEOUT
-        while len(papers(pilot).pids) < 390 and time.monotonic() < deadline:
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: len(papers(pilot).pids) >= 390, "the list read from the store")
         assert app.index is None and whole_lists == [390] and len(papers(pilot).pids) == 390
         release.set()
         await ready(pilot)
