@@ -26,6 +26,9 @@ from quire.app.widgets.import_progress import ImportProgress
 from quire.importers import import_path
 
 SIZE = (120, 40)
+# Papers in the file of an import that a test holds half-way (HeldImport): enough for whole
+# batches to be committed when it stops (progress comes every 2,000 records, batches are 1,000).
+HELD_LINES = 6_000
 
 
 def snapshot_file(path: Path, lines: int, start: int = 0) -> Path:
@@ -114,7 +117,7 @@ async def test_import_of_20000_lines_keeps_the_screen_alive(tmp_path: Path, held
 
 
 async def test_q_quits_during_an_import(tmp_path: Path, held: HeldImport) -> None:
-    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    snap = snapshot_file(tmp_path / "snap.jsonl", HELD_LINES)
     app = app_on(tmp_path / "lib")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -141,7 +144,7 @@ def _imports_in_progress(path: Path) -> int:
 async def test_escape_cancels_an_import_and_keeps_nothing_from_the_file(
     tmp_path: Path, held: HeldImport
 ) -> None:
-    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    snap = snapshot_file(tmp_path / "snap.jsonl", HELD_LINES)
     app = app_on(tmp_path / "lib")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -163,7 +166,7 @@ async def test_escape_cancels_an_import_and_keeps_nothing_from_the_file(
 
 
 async def test_bookmark_during_an_import_is_saved(tmp_path: Path, held: HeldImport) -> None:
-    snap = snapshot_file(tmp_path / "snap.jsonl", 20_000)
+    snap = snapshot_file(tmp_path / "snap.jsonl", HELD_LINES)
     app = app_on(tmp_path / "lib")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
@@ -176,7 +179,7 @@ async def test_bookmark_during_an_import_is_saved(tmp_path: Path, held: HeldImpo
         await wait_until(pilot, lambda: not screen(pilot).importing(), "the import finished")
         await settle(pilot)
         assert library(pilot).get_paper(pid).annotation.bookmarked
-        assert library(pilot).count() == 390 + 20_000
+        assert library(pilot).count() == 390 + HELD_LINES
         assert not any("Not saved" in n.message for n in app._notifications)
 
 
