@@ -9,9 +9,11 @@ that do not fit; the rest keep their order. Every key stays in the help screen a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from rich.cells import cell_len
 from textual import events
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -68,7 +70,28 @@ class KeyFooter(Footer):
             key.display = position in shown
         return widgets
 
+    _recompose_due = False
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Textual's footer, except that changes before the next refresh share one recompose."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self._recompose_after_refresh()
+
     def on_resize(self, event: events.Resize) -> None:
         """Another width may fit other keys."""
         if self._bindings_ready:
-            self.call_after_refresh(self.recompose)
+            self._recompose_after_refresh()
+
+    def _recompose_after_refresh(self) -> None:
+        # Focus moving while a screen mounts changes the bindings several times in one turn;
+        # each change used to queue a recompose of its own (fifteen keys mounted and styled).
+        if not self._recompose_due:
+            self._recompose_due = True
+            self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._recompose_due = False
+        await self.recompose()
