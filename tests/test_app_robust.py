@@ -24,11 +24,12 @@ from quire.app.widgets import import_progress
 from quire.app.widgets.detail import DetailPane
 from quire.app.widgets.import_progress import ImportProgress
 from quire.importers import import_path
+from quire.store.merging import _IMPORT_BATCH
 
 SIZE = (120, 40)
-# Papers in the file of an import that a test holds half-way (HeldImport): enough for whole
-# batches to be committed when it stops (progress comes every 2,000 records, batches are 1,000).
-HELD_LINES = 6_000
+# Papers in the file of an import that a test holds half-way (HeldImport): enough for a whole
+# batch to be committed when it stops, whatever the batch size.
+HELD_LINES = 3 * _IMPORT_BATCH
 
 
 def snapshot_file(path: Path, lines: int, start: int = 0) -> Path:
@@ -225,7 +226,7 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     first = snapshot_file(tmp_path / "first.jsonl", 10)
     quire = [sys.executable, "-m", "quire", "--data-dir", str(data)]
     assert subprocess.run([*quire, "import", str(first)], capture_output=True).returncode == 0
-    big = snapshot_file(tmp_path / "big.jsonl", 3_000, start=100)  # three batches
+    big = snapshot_file(tmp_path / "big.jsonl", 3 * _IMPORT_BATCH, start=100)
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: see child_processes
     held, release, results = spawn.Event(), spawn.Event(), spawn.Queue()
     argv = ["--data-dir", str(data), "import", str(big)]
@@ -234,7 +235,7 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
     try:
         assert held.wait(SETTLE_TIMEOUT * 4), "the import never committed its first batch"
         with sqlite3.connect(data / "library.sqlite3") as reader:
-            assert reader.execute("SELECT count(*) FROM papers").fetchone()[0] == 10 + 1000
+            assert reader.execute("SELECT count(*) FROM papers").fetchone()[0] == 10 + _IMPORT_BATCH
         reader.close()
         tagged = subprocess.run(
             [*quire, "tag", "2400.00001", "during-import"], capture_output=True, text=True, timeout=60
@@ -248,7 +249,7 @@ def test_quire_tag_during_a_long_import_succeeds(tmp_path: Path) -> None:
         release.set()
         if importer.is_alive():
             importer.kill()
-    assert code == "0" and "3000 added" in output, output
+    assert code == "0" and f"{3 * _IMPORT_BATCH} added" in output, output
     listed = subprocess.run([*quire, "list", "tag:during-import", "--json"], capture_output=True, text=True)
     assert [p["id"] for p in json.loads(listed.stdout)] == ["2400.00001"]
 
