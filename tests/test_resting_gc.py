@@ -58,3 +58,12 @@ def test_a_full_pass_waits_for_the_reader_to_rest(collector: None, monkeypatch: 
     assert resting_gc.collect_if_rested()
     assert gone() is None
     assert not resting_gc.collect_if_rested()  # nothing new since: no pass over everything
+
+
+def test_no_full_pass_before_the_index_is_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    resting_gc.restore()  # as when the reader starts
+    monkeypatch.setattr(resting_gc, "monotonic", lambda: 1e9)  # long rested
+    gone = cycle_aged_into_the_old_generation()
+    assert not resting_gc.collect_if_rested()
+    assert gone() is not None
+    gc.collect()
