@@ -7,7 +7,6 @@ from pathlib import Path
 from quire import locations
 from quire.app.quire_app import QuireApp
 from quire.config import Config
-from quire.importers import import_path
 from quire.store import Library
 
 
@@ -28,6 +27,8 @@ def make_app(
         library = Library(locations.library_file(locations.data_dir(data_dir)))
     imported = 0
     if import_sample_if_new and library.migrated_from == 0 and library.count() == 0:
+        from quire.importers import import_path  # only for a new library: a start without it
+
         for sample in locations.sample_files():
             import_path(library, sample)
         imported = library.count()

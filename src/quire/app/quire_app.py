@@ -29,7 +29,6 @@ from quire.app.screens.theme_picker import ThemePicker
 from quire.app.session import Session
 from quire.app.themes import contrast_problems, load_themes
 from quire.app.typeahead import OrderedKeysApp
-from quire.browser import open_url
 from quire.config import Config, update_config_file
 from quire.errors import QuireError, log_unexpected
 from quire.safe_text import safe_text
@@ -233,6 +232,8 @@ class QuireApp(OrderedKeysApp[int]):
         command, or the system's, and say "Opened" only once a browser took it; otherwise only
         what went wrong. The URL is one argument; no shell ever sees it. A worker: starting a
         browser (or seeing it fail) can take a second."""
+        from quire.browser import open_url  # (its webbrowser module is not needed to start)
+
         problem = open_url(url, self.config.browser or "")
         if problem is None:
             self.call_from_thread(self.notify, f"Opened {url} in the browser")

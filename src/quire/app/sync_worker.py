@@ -2,33 +2,28 @@
 
 The worker never touches widgets: it posts ``SyncProgress`` (replaceable, for the progress bar)
 and one ``SyncDone``; the main screen shows them. A failed feed is a notification, never a crash.
+The worker itself is ``sync_run``, imported on the first sync: the feeds, their HTTP client and
+the importers they use are not needed to open the reader.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
-from textual.worker import Worker, WorkerState, get_current_worker
-
-from quire.errors import QuireError, log_unexpected
-from quire.sync import Progress, SyncBusy, SyncResult, SystemClock, run_sync
-from quire.sync.arxiv_feed import polite_fetcher
+from textual.worker import WorkerState
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
     from quire.app.session import Session
+    from quire.sync import SyncResult
 
 GROUP = "sync"
-
-
-class SyncCancelled(Exception):
-    """The reader is closing: stop between requests."""
 
 
 class SyncProgress(Message):
@@ -76,22 +71,6 @@ class SyncDone(Message):
         return out
 
 
-class _WorkerClock(SystemClock):
-    """The real clock, whose sleeps end early (and stop the sync) when the worker is cancelled."""
-
-    def __init__(self, worker: Worker[None]) -> None:
-        super().__init__()
-        self.worker = worker
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep in short steps so quitting never waits out a back-off."""
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if self.worker.is_cancelled:
-                raise SyncCancelled
-            time.sleep(min(0.1, left))
-
-
 def sync_running(app: App[Any]) -> bool:
     """Whether this reader is already syncing."""
     return any(
@@ -114,36 +93,7 @@ def start_sync(screen: Screen[None], session: Session) -> bool:
         )
         return False
 
-    def work() -> None:
-        worker: Worker[None] = get_current_worker()
-        library, config = session.library, session.config
+    from quire.app.sync_run import run_sync_in_worker  # the sync's modules load only now
 
-        def progress(step: Progress) -> None:
-            if worker.is_cancelled:
-                raise SyncCancelled
-            screen.post_message(SyncProgress(step.fraction * 100, step.feed))
-
-        try:
-            with polite_fetcher(_WorkerClock(worker)) as fetcher:
-                result = run_sync(library, config, fetcher=fetcher, progress=progress)
-        except SyncCancelled:
-            return
-        except SyncBusy as error:
-            screen.post_message(SyncDone(None, str(error).capitalize()))
-            return
-        except (QuireError, OSError) as error:
-            screen.post_message(SyncDone(None, f"The sync failed: {error}"))
-            return
-        except Exception as error:  # a bug must not close the reader; its details go to the log
-            log = log_unexpected(error, "sync")
-            screen.post_message(
-                SyncDone(None, f"The sync failed unexpectedly ({type(error).__name__}); details are in {log}")
-            )
-            return
-        index = session.index
-        if index is not None and result.new_pids:
-            index.refresh()  # here, off the UI thread: the Inbox then shows the new papers at once
-        screen.post_message(SyncDone(result))
-
-    screen.run_worker(work, name="sync", group=GROUP, thread=True)
+    screen.run_worker(partial(run_sync_in_worker, screen, session), name="sync", group=GROUP, thread=True)
     return True

@@ -15,7 +15,6 @@ from textual import work
 
 from quire.annotations import Annotator, Change
 from quire.app.screens.base import PaperScreen
-from quire.app.screens.note_editor import NoteEditor
 from quire.app.screens.tag_editor import TagEditor
 from quire.app.widgets.paper_list import PaperList
 from quire.models import Paper
@@ -106,6 +105,10 @@ class AnnotationActions(PaperScreen):
 
     @work(group="dialog")
     async def _edit_note(self, paper: Paper) -> None:
+        # Imported here: its TextArea is among the costlier widgets to import, and the reader
+        # opens without it.
+        from quire.app.screens.note_editor import NoteEditor
+
         text = await self.app.push_screen_wait(NoteEditor(paper.title, paper.annotation.note))
         if text is not None:
             self._annotate(lambda annotator: annotator.set_note(paper.pid, text))

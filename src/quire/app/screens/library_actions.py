@@ -19,7 +19,6 @@ from textual.widgets import ProgressBar
 from quire import locations
 from quire.app.commands import COMMANDS
 from quire.app.screens.base import PaperScreen
-from quire.app.screens.files import ExportDialog, ImportDialog
 from quire.app.screens.help import HelpScreen
 from quire.app.screens.theme_picker import ThemePicker
 from quire.app.sync_worker import SyncDone, SyncProgress, start_sync
@@ -94,6 +93,10 @@ class LibraryActions(PaperScreen):
         if not pids:
             self.notify("Nothing to export in this view", severity="warning")
             return
+        # The file dialogs (and the export formats) are imported when first asked for: the
+        # reader opens without them.
+        from quire.app.screens.files import ExportDialog
+
         self.app.push_screen(ExportDialog(pids, self.session.library, Path.cwd()))
 
     def action_import_file(self) -> None:
@@ -102,6 +105,8 @@ class LibraryActions(PaperScreen):
 
     @work(group="dialog")
     async def _ask_import(self) -> None:
+        from quire.app.screens.files import ImportDialog
+
         path = await self.app.push_screen_wait(ImportDialog())
         if path is not None:
             self.query_one(ImportProgress).start([path])

@@ -10,6 +10,7 @@ keeps the files done so far; the file being read adds nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.message import Message
@@ -18,7 +19,12 @@ from textual.worker import get_current_worker
 
 from quire.app.session import Session
 from quire.errors import QuireError
-from quire.importers import ImportCancelled, import_path, iter_import_files
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from quire.models import ImportSummary
+    from quire.store import Library
 
 
 class ImportProgress(ProgressBar):
@@ -66,6 +72,8 @@ class ImportProgress(ProgressBar):
 
     @work(thread=True, exclusive=True, group="import")
     def _import(self, paths: list[Path]) -> None:
+        from quire.importers import ImportCancelled, iter_import_files
+
         worker = get_current_worker()
         lines: list[str] = []
         failures: list[str] = []
@@ -108,6 +116,16 @@ class ImportProgress(ProgressBar):
     @on(Finished)
     def _finished(self, event: Finished) -> None:
         self.display = False  # the message goes on to the screen
+
+
+def import_path(
+    library: Library, path: Path, on_progress: Callable[[int, int], None] | None = None
+) -> ImportSummary:
+    """The core's ``import_path``, imported on the first import: the reader opens without the
+    importers (tens of milliseconds of a start-up)."""
+    from quire.importers import import_path as core_import_path
+
+    return core_import_path(library, path, on_progress=on_progress)
 
 
 def _size(path: Path) -> int:
