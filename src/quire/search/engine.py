@@ -320,7 +320,7 @@ class SearchIndex(IndexOrdering):
         return SearchResult(
             query,
             pids,
-            scores.tolist() if scores is not None else [],
+            scores if scores is not None else (),
             plan.terms,
             plan.prefixes,
             sort,

@@ -4,12 +4,18 @@ explain and highlight them) and ``Neighbour`` (a paper near another, for similar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from quire.search.plan import Plan
 from quire.search.query import Query
 from quire.search.tokenizer import iter_tokens
+
+if TYPE_CHECKING:  # numpy is the engine's: a result is made without it (quire list)
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass
@@ -18,7 +24,9 @@ class SearchResult:
 
     query: Query
     pids: list[int]
-    score_values: list[float] = field(default_factory=list)  # aligned with pids, if scored
+    # Scores aligned with pids, if scored: a sequence of floats (a numpy array from the
+    # engine, turned into a list only when asked for: half a million floats cost 10 ms).
+    score_array: Sequence[float] | npt.NDArray[np.float64] = field(default=(), compare=False, repr=False)
     terms: set[str] = field(default_factory=set)  # query terms that matched, prefixes expanded
     prefixes: tuple[str, ...] = ()
     sort: str = "date"
@@ -43,6 +51,15 @@ class SearchResult:
         written = {term: self.query.text[start:end] for start, end, term in iter_tokens(self.query.text)}
         typed = ", ".join(written.get(term, term) for term in self.corrections)
         return f"showing results for {used} (no paper has {typed})"
+
+    @cached_property
+    def score_values(self) -> list[float]:
+        """BM25 score of each paper, aligned with ``pids`` (empty for filter-only queries)."""
+        values = self.score_array
+        if isinstance(values, Sequence):
+            return list(values)
+        listed: list[float] = values.tolist()
+        return listed
 
     @cached_property
     def scores(self) -> dict[int, float]:
