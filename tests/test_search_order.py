@@ -185,14 +185,28 @@ def _reference_word(scorer: Scorer, word: Word) -> tuple[npt.NDArray[np.bool_], 
 
 
 # Words sharing stems (learn/learning/learned), an acronym the corpus defines, and rare words.
-WORDS = ["learn", "learning", "learned", "graph", "graphs", "model", "models", "rl", "net", "nets"]
+WORDS = [
+    "learn",
+    "learning",
+    "learned",
+    "graph",
+    "graphs",
+    "model",
+    "models",
+    "rl",
+    "net",
+    "nets",
+    "reinforcement",
+]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8), min_size=1, max_size=25),
     st.lists(
-        st.sampled_from([*WORDS, "lea", "gra", "mod", "lerning", '"graph model"', "rl OR net"]),
+        st.sampled_from(
+            [*WORDS, "reinforcement learning", "lea", "gra", "mod", "lerning", '"graph model"', "rl OR net"]
+        ),
         min_size=1,
         max_size=4,
     ),
