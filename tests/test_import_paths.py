@@ -131,3 +131,30 @@ def test_an_import_borrows_a_larger_page_cache_and_gives_it_back(tmp_path: Path)
     assert during[0] < before and during[-1] == before
     assert library._conn.execute("PRAGMA cache_size").fetchone()[0] == before
     library.close()
+
+
+def test_the_log_is_folded_in_during_a_long_import(tmp_path: Path) -> None:
+    """Checkpoints run on their own thread while an import goes on; the write-ahead log is
+    folded in after every batch and starts over, so it never holds more than about a batch."""
+    library = Library(tmp_path / "lib.sqlite3")
+    wal = tmp_path / "lib.sqlite3-wal"
+    sizes: list[int] = []
+    abstract = "A sentence about results that fills the abstract. " * 20
+    lines = [
+        json.dumps({"id": f"2401.{n:05d}", "title": f"Paper number {n}", "abstract": abstract})
+        for n in range(20_000)
+    ]
+    snapshot = tmp_path / "snap.jsonl"
+    snapshot.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def progress(done: int, total: int) -> None:
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+
+    summary = import_path(library, snapshot, on_progress=progress, today=date(2026, 1, 1))
+    assert summary.added == 20_000
+    assert library._checkpointer is None  # the thread is gone with the import
+    assert library._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    whole = (tmp_path / "lib.sqlite3").stat().st_size
+    # Four batches of 5,000 went in: a log that kept them all would be as large as the library.
+    assert max(sizes) < whole / 2, (max(sizes), whole)
+    library.close()

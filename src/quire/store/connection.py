@@ -28,6 +28,7 @@ from quire.store.errors import (
 from quire.store.schema import SCHEMA_VERSION, check_version, migrate
 
 if TYPE_CHECKING:
+    from quire.store.checkpointer import Checkpointer
     from quire.store.journal import _Journal
 
 
@@ -65,6 +66,7 @@ class LibraryConnection:
         self._journal: _Journal | None = None  # set while an import batch is being merged
         self._imports_running = 0  # imports under way (they enlarge the writer's page cache)
         self._cache_before = 0  # the writer's page cache size before they did
+        self._checkpointer: Checkpointer | None = None  # checkpoints while imports run
         self._identity: tuple[int, int] | None = None
         # "wal", or "delete" where the file system cannot share memory (see below)
         self.journal_mode = "wal"

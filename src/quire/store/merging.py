@@ -20,6 +20,7 @@ from quire.models import (
     short_id_for,
     title_key,
 )
+from quire.store.checkpointer import Checkpointer
 from quire.store.connection import _chunks, _now
 from quire.store.journal import ImportJournal, _Journal
 from quire.store.merge_state import _Batch, _Evidence
@@ -37,6 +38,7 @@ _IMPORT_BATCH = 5000
 # batch touches stay cached instead of being read again for every insert. Bounded, and handed
 # back when the import ends.
 _IMPORT_CACHE_KIB = 32 * 1024
+_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, which the writer has outside imports
 
 
 def _batched(records: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
@@ -66,7 +68,7 @@ class LibraryMerging(ImportJournal):
         now = _now()
         import_id = self._begin_import(summary.path)
         try:
-            with self._import_cache():
+            with self._import_settings():
                 self._merge_batches(records, summary, source, progress, now, import_id)
         except BaseException:
             self._undo_import(import_id)
@@ -83,7 +85,11 @@ class LibraryMerging(ImportJournal):
         now: str,
         import_id: int,
     ) -> None:
-        for batch in _batched(records, _IMPORT_BATCH):  # parsing happens here, with no lock held
+        # Parsing happens in _batched, with no lock held, while the last batch is checkpointed.
+        for batch in _batched(records, _IMPORT_BATCH):
+            checkpointer = self._checkpointer
+            if checkpointer is not None:
+                checkpointer.wait()  # the log is folded in whole, so this transaction restarts it
             with self._write() as (conn, rev):
                 self._journal = _Journal(import_id)
                 try:
@@ -91,27 +97,52 @@ class LibraryMerging(ImportJournal):
                     self._journal.flush(conn)
                 finally:
                     self._journal = None
+            if checkpointer is not None:
+                checkpointer.start_checkpoint()
             if progress is not None:
                 progress(len(batch))
 
     @contextmanager
-    def _import_cache(self) -> Iterator[None]:
-        """The writer's page cache enlarged while imports run; restored when the last one ends."""
+    def _import_settings(self) -> Iterator[None]:
+        """While imports run: the writer's page cache enlarged, and checkpoints on a thread of
+        their own (WAL only). Both are put back when the last import ends."""
         with self._lock:
             if self._imports_running == 0:
                 self._cache_before = int(self._conn.execute("PRAGMA cache_size").fetchone()[0])
                 self._conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+                self._checkpointer = self._open_checkpointer()
             self._imports_running += 1
         try:
             yield
         finally:
             with self._lock:
                 self._imports_running -= 1
-                if self._imports_running == 0 and not self._closed:
-                    # Only memory is at stake: a failure here must not hide the import's own result.
-                    with suppress(sqlite3.Error):
-                        self._conn.execute(f"PRAGMA cache_size = {self._cache_before}")
-                        self._conn.execute("PRAGMA shrink_memory")
+                if self._imports_running == 0:
+                    self._restore_settings()
+
+    def _open_checkpointer(self) -> Checkpointer | None:
+        """A checkpointing thread, with the writer's own checkpoints turned off; ``None`` (SQLite
+        keeps checkpointing in the commits) without WAL or if it cannot be had."""
+        if self.journal_mode != "wal":
+            return None
+        try:
+            checkpointer = Checkpointer(self.path)
+        except sqlite3.Error:
+            return None
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        return checkpointer
+
+    def _restore_settings(self) -> None:
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.close()
+        if self._closed:
+            return
+        # Only memory and log size are at stake: a failure must not hide the import's own result.
+        with suppress(sqlite3.Error):
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}")
+            self._conn.execute(f"PRAGMA cache_size = {self._cache_before}")
+            self._conn.execute("PRAGMA shrink_memory")
 
     def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord], titles: list[str]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
