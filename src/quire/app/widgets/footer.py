@@ -51,6 +51,31 @@ def fitting(keys: list[FooterKey], width: int, compact: bool) -> set[int]:
 class KeyFooter(Footer):
     """A footer that keeps the most needed keys when the terminal is narrow."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._composed_for: tuple[object, ...] | None = None  # what the keys on show were built for
+
+    async def recompose(self) -> None:
+        """Build the keys again only when what they show would change. Textual rebuilds them
+        after every focus move and resize (a dozen times while the reader starts, ~10 ms each:
+        a widget per key, each restyled), mostly to show the same keys again."""
+        shown = self._showing()
+        if shown == self._composed_for:
+            return
+        await super().recompose()
+
+    def _showing(self) -> tuple[object, ...]:
+        """What the keys would show now: the width and every shown binding as displayed."""
+        if not self._bindings_ready or not self.is_attached:
+            return ()
+        bindings = tuple(
+            (binding.key, self.app.get_key_display(binding), binding.description, binding.action)
+            + (enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.action == "command_palette"
+        )
+        return (self.size.width or self.app.size.width, bindings)
+
     def compose(self) -> Iterable[Widget]:
         """Textual's footer keys, the ones that do not fit hidden (lowest rank first)."""
         width = self.size.width or self.app.size.width
@@ -68,6 +93,7 @@ class KeyFooter(Footer):
         shown = fitting(keys, room, compact)
         for position, key in enumerate(keys):
             key.display = position in shown
+        self._composed_for = self._showing()
         return widgets
 
     _recompose_due = False
