@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_persist import results
 
 from quire.models import ImportSummary, PaperRecord
-from quire.search import SearchIndex, build
+from quire.search import SearchIndex, build, tokenizer
 from quire.search.engine import ACRONYM_EXTRA
 from quire.store import Library
 
@@ -180,3 +182,26 @@ def test_an_abandoned_build_leaves_no_worker_running(big: Library, small_batches
     assert len(started) == 2
     # Ended and reaped (``returncode`` is set once the process is waited for), not left behind.
     assert all(worker.process.returncode is not None for worker in started)
+
+
+# ASCII and beyond: white space of other scripts, accents (composed and combining), a ligature,
+# fullwidth and fraction forms that fold to ASCII, dashes and quotes between words.
+ALPHABET = list("abXY09_-^./'+ \t\n\x0b\x1c\x1f\x85\xa0\u2003!()ÜéΩ—\x01\x00ſK\u0301＋½ﬁ²’中Σς\u0327\u0323")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.text(st.sampled_from(ALPHABET), max_size=30), max_size=4), max_size=6))
+def test_batch_terms_are_numbered_by_first_occurrence(documents: list[list[str]]) -> None:
+    """The batch's terms are distinct and in the order they first occur (a vocabulary built
+    from the batches then numbers terms as a paper-by-paper build would), each document's
+    terms are ``index_terms``' (any whitespace or control character between them), and a
+    restart of the piece cache between batches changes nothing."""
+    for fresh in (False, True):
+        if fresh:
+            tokenizer._PIECE_IDS[0] = tokenizer._PieceIds()
+        terms, ids, sizes = tokenizer.index_term_ids(documents)
+        got = [terms[i] for i in ids.tolist()]
+        assert terms == list(dict.fromkeys(got))
+        want = [[t for text in texts for t in tokenizer.index_terms(text)] for texts in documents]
+        assert sizes.tolist() == [len(w) for w in want]
+        assert got == [t for w in want for t in w]

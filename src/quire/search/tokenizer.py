@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import Stemmer
 
 from quire.folding import fold
+from quire.search.stop_words import STOP_WORDS as STOP_WORDS  # part of this module's API
 
 if TYPE_CHECKING:  # numpy is imported by the one function that needs it: the reader's first
     import numpy as np  # paint imports this module and should not wait for numpy
@@ -35,159 +36,6 @@ TOKENIZER_VERSION = 3
 # A word, optionally joined to more words by - ^ . + / ' (but not ending on one), optional ++.
 _TOKEN = re.compile(r"\w+(?:[-^.+/']\w+)*(?:\+\+)?")
 _PART = re.compile(r"\w+")
-
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "either",
-        "et",
-        "al",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "however",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "let",
-        "may",
-        "me",
-        "might",
-        "more",
-        "most",
-        "much",
-        "must",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "per",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "thus",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "upon",
-        "us",
-        "very",
-        "via",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "whether",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "e.g",
-        "i.e",
-        "etc",
-        "ie",
-        "eg",
-    ]
-)
 
 
 @lru_cache(maxsize=200_000)
@@ -284,21 +132,12 @@ _NOT_TOKEN = str.maketrans(
 )
 
 
-# Between the documents of a batch (``index_term_ids``): no token can hold it (an ASCII control
-# character is never a token character, and the split text holds only tokens and joiners).
-_DOC_BREAK = "\x01"
-
-
 class _SplitTermsOf(dict[str, tuple[str, ...]]):
     """Like ``_TermsOf`` for pieces of split text (a token starts at its first word character)."""
 
     def __missing__(self, raw: str) -> tuple[str, ...]:
         if len(self) > _CACHE_LIMIT:
             self.clear()
-        terms: tuple[str, ...]
-        if raw == _DOC_BREAK:
-            terms = self[raw] = (raw,)
-            return terms
         token = raw.lstrip(_JOINERS)
         terms = self[raw] = _TERMS_OF[token] if token else ()
         return terms
@@ -317,20 +156,6 @@ def index_terms(text: str) -> list[str]:
     return list(chain.from_iterable(map(_TERMS_OF.__getitem__, _FAST_TOKEN.findall(folded))))
 
 
-class _BatchTerms(dict[str, int]):
-    """term -> id within one batch, the id given on first sight (lookups stay in C); id 0 is
-    the end of a document."""
-
-    def __init__(self) -> None:
-        super().__init__({_DOC_BREAK: 0})
-        self.terms = [_DOC_BREAK]
-
-    def __missing__(self, term: str) -> int:
-        tid = self[term] = len(self.terms)
-        self.terms.append(term)
-        return tid
-
-
 def _split_text(texts: Iterable[str]) -> str:
     """One document's texts, folded, as space-separated pieces that split into its tokens."""
     folded = " ".join(map(fold, texts))
@@ -339,30 +164,100 @@ def _split_text(texts: Iterable[str]) -> str:
     return " ".join(_FAST_TOKEN.findall(folded))
 
 
+# The batch tokenizer works on UTF-8: one bytes.translate lowercases ASCII and blanks what cannot
+# be in a token (other characters' bytes pass), one split finds the pieces; 0xFF, never a byte
+# of UTF-8, ends each document.
+_BYTES_TABLE = bytes(c if c >= 128 else ord(_NOT_TOKEN.get(c, chr(c)).lower()) for c in range(256))
+_BREAK = b"\xff"
+
+
+class _PieceIds(dict[bytes, tuple[int, ...]]):
+    """piece -> ids of the terms it indexes as, numbered in this process (0: a document's end).
+
+    Lookups stay in C. The numbering may restart between batches (``index_term_ids`` renumbers
+    each batch's terms by first occurrence).
+    """
+
+    def __init__(self) -> None:
+        super().__init__({_BREAK: (0,)})
+        self.ids: dict[str, int] = {}
+        self.terms = [""]
+
+    def __missing__(self, piece: bytes) -> tuple[int, ...]:
+        ids = []
+        for term in _SPLIT_TERMS_OF[piece.decode("utf-8")]:
+            tid = self.ids.setdefault(term, len(self.terms))
+            if tid == len(self.terms):
+                self.terms.append(term)
+            ids.append(tid)
+        found = self[piece] = tuple(ids)
+        return found
+
+
+_PIECE_IDS = [_PieceIds()]
+
+
+class _NonWord(dict[int, int | str]):
+    """A ``str.translate`` table blanking characters beyond ASCII that cannot be in a token
+    (dashes, quotes, spaces of other scripts); filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | str:
+        char = chr(code)
+        value = self[code] = code if code < 128 or char.isalnum() else " "
+        return value
+
+
+_NON_WORD = _NonWord()
+# Characters beyond ASCII, folded run by run: folding works character by character (no case
+# rule looks at neighbours, and accents only reorder among themselves, never across an ASCII
+# character), so folding the runs alone folds the text as folding it whole would. The ASCII
+# between them is folded by the batch's translate.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return fold(match.group()).translate(_NON_WORD)
+
+
+def _utf8_pieces(texts: Iterable[str]) -> bytes:
+    """One document's texts for the batch's translate (ASCII is folded there, not here)."""
+    text = " ".join(texts)
+    if text.isascii():
+        return text.encode("ascii")
+    return _NON_ASCII.sub(_fold_run, text).encode("utf-8")
+
+
 def index_term_ids(
     documents: Iterable[Iterable[str]],
 ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The index terms of many documents at once, as ``(terms, ids, sizes)``.
 
     Each document is given as its texts; its terms are those ``index_terms`` gives for each
-    text, in the same order. ``ids`` index ``terms``, document after document, and ``sizes``
-    says how many belong to each. The whole batch is split once and looked up in one pass, with
-    no list per text or per document: tokenizing is most of an index build, and this does it
-    at about half the cost per token.
+    text, in the same order. ``ids`` index ``terms`` (the batch's distinct terms in the order
+    they first occur), document after document, and ``sizes`` says how many belong to each. The
+    batch is translated and split once and each piece looked up once, with no list per text or
+    per document: tokenizing is most of an index build.
     """
     import numpy as np
 
-    pieces = [_split_text(texts) for texts in documents]
-    pieces.append("")  # so that every document, the last one too, ends with a break
-    batch = _BatchTerms()
-    split = f" {_DOC_BREAK} ".join(pieces).split()
-    ids = np.fromiter(
-        map(batch.__getitem__, chain.from_iterable(map(_SPLIT_TERMS_OF.__getitem__, split))), dtype=np.int64
-    )
+    if len(_PIECE_IDS[0]) > _CACHE_LIMIT:
+        _PIECE_IDS[0] = _PieceIds()
+    lookup = _PIECE_IDS[0]
+    pieces = [_utf8_pieces(texts) for texts in documents]
+    pieces.append(b"")  # so that every document, the last one too, ends with a break
+    split = (b" " + _BREAK + b" ").join(pieces).translate(_BYTES_TABLE).split()
+    ids = np.fromiter(chain.from_iterable(map(lookup.__getitem__, split)), dtype=np.int64)
     del split
+    # Number the batch's terms by first occurrence (as a vocabulary gives ids).
+    first = np.full(len(lookup.terms), len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
+    present = np.flatnonzero(first[1:] < len(ids)) + 1
+    order = present[np.argsort(first[present])]
+    local = np.zeros(len(lookup.terms), dtype=np.int64)
+    local[order] = np.arange(len(order), dtype=np.int64)
     breaks = np.flatnonzero(ids == 0)
     sizes = np.diff(breaks, prepend=-1) - 1
-    return batch.terms[1:], ids[ids != 0] - 1, sizes
+    return [lookup.terms[t] for t in order.tolist()], local[ids[ids != 0]], sizes
 
 
 def query_terms(text: str) -> list[str]:
