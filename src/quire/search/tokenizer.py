@@ -171,27 +171,53 @@ _BYTES_TABLE = bytes(c if c >= 128 else ord(_NOT_TOKEN.get(c, chr(c)).lower()) f
 _BREAK = b"\xff"
 
 
-class _PieceIds(dict[bytes, tuple[int, ...]]):
-    """piece -> ids of the terms it indexes as, numbered in this process (0: a document's end).
+class _PieceIds(dict[bytes, int]):
+    """piece -> its number; ``ids_of`` gives the term ids of numbered pieces, term ids counted in
+    this process (0: a document's end).
 
-    Lookups stay in C. The numbering may restart between batches (``index_term_ids`` renumbers
-    each batch's terms by first occurrence).
+    Lookups stay in C, and give one number per piece whatever its term count, so they run
+    through ``np.fromiter`` with nothing in between. The numbering may restart between batches
+    (``index_term_ids`` renumbers each batch's terms by first occurrence).
     """
 
     def __init__(self) -> None:
-        super().__init__({_BREAK: (0,)})
+        super().__init__({_BREAK: 0})
         self.ids: dict[str, int] = {}
         self.terms = [""]
+        self.pending: list[tuple[int, ...]] = [(0,)]  # term ids of pieces numbered since ids_of
+        self.counts: list[npt.NDArray[np.int64]] = []  # per piece number: how many terms
+        self.flat: list[npt.NDArray[np.int64]] = []  # their term ids, piece after piece
 
-    def __missing__(self, piece: bytes) -> tuple[int, ...]:
+    def __missing__(self, piece: bytes) -> int:
         ids = []
         for term in _SPLIT_TERMS_OF[piece.decode("utf-8")]:
             tid = self.ids.setdefault(term, len(self.terms))
             if tid == len(self.terms):
                 self.terms.append(term)
             ids.append(tid)
-        found = self[piece] = tuple(ids)
-        return found
+        number = self[piece] = len(self)
+        self.pending.append(tuple(ids))
+        return number
+
+    def ids_of(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The term ids of these pieces, one after the other."""
+        import numpy as np
+
+        if self.pending:
+            added = np.asarray([len(ids) for ids in self.pending], dtype=np.int64)
+            added_ids = np.asarray(list(chain.from_iterable(self.pending)), dtype=np.int64)
+            self.counts = [np.concatenate([*self.counts, added])]
+            self.flat = [np.concatenate([*self.flat, added_ids])]
+            self.pending = []
+        counts: npt.NDArray[np.int64] = self.counts[0]
+        flat: npt.NDArray[np.int64] = self.flat[0]
+        starts = np.cumsum(counts) - counts
+        per_piece = counts[numbers]
+        ends = np.cumsum(per_piece)
+        at = np.repeat(starts[numbers] - (ends - per_piece), per_piece) + np.arange(
+            int(ends[-1]) if len(ends) else 0
+        )
+        return flat[at]
 
 
 _PIECE_IDS = [_PieceIds()]
@@ -246,8 +272,10 @@ def index_term_ids(
     pieces = [_utf8_pieces(texts) for texts in documents]
     pieces.append(b"")  # so that every document, the last one too, ends with a break
     split = (b" " + _BREAK + b" ").join(pieces).translate(_BYTES_TABLE).split()
-    ids = np.fromiter(chain.from_iterable(map(lookup.__getitem__, split)), dtype=np.int64)
+    numbers = np.fromiter(map(lookup.__getitem__, split), dtype=np.int64, count=len(split))
     del split
+    ids = lookup.ids_of(numbers)
+    del numbers
     # Number the batch's terms by first occurrence (as a vocabulary gives ids).
     first = np.full(len(lookup.terms), len(ids), dtype=np.int64)
     np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
