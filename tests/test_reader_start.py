@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from app_support import app_on, ready, screen, settle
+from quire.app import resting_gc
 from quire.app.widgets.footer import KeyFooter
+from quire.app.widgets.paper_list import PaperList
 
 SIZE = (120, 40)
 
@@ -61,3 +64,24 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(tmp_path: Path) -
         assert rebuilt and rebuilt[0] is not keys[0]
         shown = [k.description for k in rebuilt if k.display]
         assert "Help" in shown and "Quit" in shown
+
+
+async def test_keys_and_the_mouse_put_off_full_garbage_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        seen: list[str] = []
+        real = resting_gc.activity
+
+        def activity() -> None:
+            seen.append("busy")
+            real()
+
+        monkeypatch.setattr(resting_gc, "activity", activity)
+        await pilot.press("j")
+        assert seen
+        seen.clear()
+        await pilot.click(PaperList, offset=(5, 3))  # a click on the list, no key
+        assert seen

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.events import Event, Key
+from textual.events import Event, Key, MouseEvent
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -247,8 +247,9 @@ class QuireApp(OrderedKeysApp[int]):
         self.open_link(event.url)
 
     async def on_event(self, event: Event) -> None:
-        """Keys put off the garbage collector's full passes until the reader rests."""
-        if isinstance(event, Key):
+        """Keys and the mouse (a wheel scrolling the list) put off the garbage collector's full
+        passes until the reader rests."""
+        if isinstance(event, (Key, MouseEvent)):
             resting_gc.activity()
         await super().on_event(event)
 
