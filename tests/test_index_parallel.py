@@ -4,8 +4,12 @@ worker; a worker that fails costs time, never the index; an abandoned build leav
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_persist import results
 
+from app_support import SETTLE_TIMEOUT, app_on, seeded_library, wait_until
 from quire.models import ImportSummary, PaperRecord
 from quire.search import SearchIndex, build, tokenizer
 from quire.search.engine import ACRONYM_EXTRA
@@ -205,3 +210,42 @@ def test_batch_terms_are_numbered_by_first_occurrence(documents: list[list[str]]
         want = [[t for text in texts for t in tokenizer.index_terms(text)] for texts in documents]
         assert sizes.tolist() == [len(w) for w in want]
         assert got == [t for w in want for t in w]
+
+
+async def test_quitting_the_reader_mid_build_leaves_no_worker(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader builds from a thread beside Textual's: quitting while worker processes are
+    preparing batches neither hangs nor leaves a process behind."""
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    seeded_library(folder).close()  # no saved index: the first start builds one
+    monkeypatch.setattr(build, "PARALLEL_MIN", 100)  # the seed library's 390 papers use workers
+    started: list[build._Worker] = []
+    reached, release = threading.Event(), threading.Event()
+    real_init, real_receive = build._Worker.__init__, build._Worker.receive
+
+    def remember(self: build._Worker) -> None:
+        real_init(self)
+        started.append(self)
+
+    def held(self: build._Worker) -> build.Prepared | None:
+        if not reached.is_set():  # the first batch waits until the reader has been told to quit
+            reached.set()
+            release.wait(SETTLE_TIMEOUT)
+        return real_receive(self)
+
+    monkeypatch.setattr(build._Worker, "__init__", remember)
+    monkeypatch.setattr(build._Worker, "receive", held)
+    app = app_on(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, reached.is_set, "the build's workers started")
+        await pilot.press("q")
+        release.set()
+    # The build's thread finishes (the reader's process waits for it before ending), and its
+    # workers end with it: waited for, never left behind.
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while not all(worker.process.returncode is not None for worker in started):
+        assert time.monotonic() < deadline, "the build's workers were still running"
+        await asyncio.sleep(0.02)
+    assert len(started) == 2
