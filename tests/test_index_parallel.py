@@ -113,8 +113,9 @@ def assert_same_index(got: SearchIndex, want: SearchIndex) -> None:
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Many worker tasks even for a small library."""
+    """Many worker tasks even for a small library (the first two ranges prepared here)."""
     monkeypatch.setattr(build, "BUILD_BATCH", 97)
+    monkeypatch.setattr(build, "LOCAL_FIRST", 2)
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ BUILD_BATCH = 1000  # papers read and prepared at a time (a worker's task: its m
 # Fewer changed papers than this are prepared in this process: starting workers costs about a
 # third of a second, which a catch-up of a few papers must never pay.
 PARALLEL_MIN = 20_000
+LOCAL_FIRST = 4  # ranges a parallel build prepares here first, while its workers start
 MAX_WORKERS = 4  # past this the index's own share (applying the batches) is the bottleneck
 NO_DATE = -(2**31)
 WORKER_COMMAND = ("-m", "quire.search.build_worker")  # after the Python executable
@@ -206,12 +207,14 @@ def _ranges(pids: list[int], size: int) -> list[tuple[int | None, int | None]]:
 def _in_workers(
     library: Library, since_rev: int, text: bool, pids: list[int], count: int
 ) -> Generator[Prepared, None, None]:
-    tasks = _ranges(pids, BUILD_BATCH)
+    ranges = _ranges(pids, BUILD_BATCH)
+    # The first ranges are prepared here while the workers start (a third of a second each).
+    here, tasks = ranges[:LOCAL_FIRST], ranges[LOCAL_FIRST:]
     uri = library.reader_uri()
     workers: list[_Worker] = []
     finished = False
     try:
-        workers = [_Worker() for _ in range(count)]
+        workers = [_Worker() for _ in range(count)] if tasks else []
         sent = 0
 
         def send() -> None:
@@ -222,8 +225,10 @@ def _in_workers(
 
         # Two tasks per worker in flight: none waits for work, and batches prepared ahead of
         # the index (which applies them in order) stay few.
-        for _ in range(2 * count):
+        for _ in range(2 * count if tasks else 0):
             send()
+        for after, upto in here:
+            yield _prepare_here(library, since_rev, after, upto, text)
         for number, (after, upto) in enumerate(tasks):
             prepared = workers[number % count].receive()
             if prepared is None:  # that worker failed: its ranges are prepared here
