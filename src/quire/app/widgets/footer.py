@@ -57,8 +57,8 @@ class KeyFooter(Footer):
 
     async def recompose(self) -> None:
         """Build the keys again only when what they show would change. Textual rebuilds them
-        after every focus move and resize (a dozen times while the reader starts, ~10 ms each:
-        a widget per key, each restyled), mostly to show the same keys again."""
+        after focus moves and resizes (a widget per key, each restyled: ~10 ms), mostly to show
+        the same keys again; ``_recompose_after_refresh`` already merges those of one turn."""
         shown = self._showing()
         if shown == self._composed_for:
             return
