@@ -343,6 +343,7 @@ async def test_copy_citation(tmp_path: Path) -> None:
         await ready(pilot)
         title = library(pilot).get_paper(current(pilot)).title
         await pilot.press("c")
+        await settle(pilot)  # the citation is copied by a worker (the clipboard can be slow)
         assert app.clipboard.startswith("@misc{") and title in app.clipboard
 
 
