@@ -281,3 +281,29 @@ def test_also_relevant_keeps_the_best_when_many_hold_some_words(
     capped = index.search("graph agents chess ")
     assert capped.partial == 2 and capped.unlisted == every.partial - 2
     assert capped.pids == every.pids[: capped.exact + 2]  # the best of them, in the same order
+
+
+def test_also_relevant_cut_among_equal_scores_is_the_same_after_catching_up(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Papers tied in score at the cut: the ones kept are the first of the listed order (newest
+    first, then paper id), in an index that caught up with changes as in a fresh build."""
+    from quire.search import engine
+
+    add(
+        library,
+        *(
+            PaperRecord(title=f"Graph notes {n}", abstract="Same words.", published=date(2024, 1, 1 + n % 3))
+            for n in range(12)
+        ),
+    )
+    caught_up = SearchIndex.build(library)
+    # Bookmarks re-index the papers they touch: they move to new slots, out of pid order.
+    library.set_bookmarked(list(reversed(caught_up.pids))[::2], True)
+    caught_up.refresh()
+    every = SearchIndex.build(library).search("graph chess ")
+    assert every.exact == 0 and every.partial == 12
+    monkeypatch.setattr(engine, "ALSO_RELEVANT_LIMIT", 5)
+    fresh = SearchIndex.build(library).search("graph chess ")
+    assert fresh.pids == every.pids[:5]
+    assert caught_up.search("graph chess ").pids == fresh.pids

@@ -24,7 +24,7 @@ from quire.search.bm25 import PostingsBM25
 from quire.search.build import Prepared, prepared_batches, texts
 from quire.search.expand import Planner, Scorer
 from quire.search.index_data import COLUMNS, NO_DATE, Mask, _Column, _SlotMap, _Strings
-from quire.search.ordering import ORDERS, IndexOrdering
+from quire.search.ordering import ORDERS, IndexOrdering, score_keys
 from quire.search.query import Query, parse_query
 from quire.search.results import Neighbour, SearchResult
 from quire.store import Library
@@ -284,7 +284,13 @@ class SearchIndex(IndexOrdering):
         if rest:
             also = np.flatnonzero(partial)
             if len(also) > ALSO_RELEVANT_LIMIT:
-                best = np.argpartition(-score_all[also], ALSO_RELEVANT_LIMIT)
+                # Cut by the keys that order the result (score, then newest first, then paper
+                # id), not by score alone: among equal scores at the cut, a partition by score
+                # kept whichever papers sat first in the index's slots, so a caught-up index and
+                # a fresh build could list different papers.
+                rank = self.date_rank()
+                keys = score_keys(score_all[also], rank[also], len(rank))
+                best = np.argpartition(keys, ALSO_RELEVANT_LIMIT - 1)
                 partial = np.zeros_like(mask)
                 partial[also[best[:ALSO_RELEVANT_LIMIT]]] = True
                 unlisted = len(also) - ALSO_RELEVANT_LIMIT

@@ -35,13 +35,13 @@ class IndexOrdering(IndexFilters):
         aligned with ``slots``. With ``limit``, only the first ``limit`` of that order (what a
         one-off command prints).
 
-        Each slot gets one integer key, unique and in that order (see ``_score_keys``), so a
+        Each slot gets one integer key, unique and in that order (see ``score_keys``), so a
         plain quicksort of the keys gives the order a stable sort by score over the slots in
         newest-first order gives, without visiting every slot of the library (a stable sort
         of the scores of 230,000 matches at a million papers took 40 ms; this takes 10).
         """
         rank = self.date_rank()
-        keys = _score_keys(scores, rank[slots], len(rank))
+        keys = score_keys(scores, rank[slots], len(rank))
         if reverse:
             keys = -keys
         full_at = np.flatnonzero(~partial)
@@ -109,7 +109,7 @@ class IndexOrdering(IndexFilters):
         return self._title_rank
 
 
-def _score_keys(
+def score_keys(
     scores: npt.NDArray[np.float64], rank: npt.NDArray[np.int64], span: int
 ) -> npt.NDArray[np.int64]:
     """One integer per entry, unique, ascending in (descending score, ascending ``rank``);
