@@ -169,7 +169,7 @@ def child_warm(data: Path) -> dict[str, Any]:
     """Open the saved index (catching up), then time engine queries."""
     from bench_search import FILTERS, PREFIXES, WORDS
 
-    from quire.search.persist import open_index
+    from quire.search.opening import open_index
     from quire.store import Library
 
     library = Library(data / "library.sqlite3")

@@ -15,12 +15,12 @@ SIZE = (120, 40)
 async def test_ready_fails_when_the_index_build_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import quire.search.persist as persist
+    import quire.search.opening as opening
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the index build broke")
 
-    monkeypatch.setattr(persist, "open_index", broken)
+    monkeypatch.setattr(opening, "open_index", broken)
     app = app_on(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         with pytest.raises(AssertionError, match="index was never built.*the index build broke"):

@@ -11,7 +11,8 @@ import pytest
 from app_support import SETTLE_TIMEOUT, app_on, library, papers, ready, seeded_library, wait_until
 from quire.app.screens.main import MainScreen
 from quire.search.engine import SearchIndex
-from quire.search.persist import CURRENT, folder_for, load, open_index
+from quire.search.opening import open_index
+from quire.search.persist import CURRENT, folder_for, load
 from quire.store import Library
 
 SIZE = (120, 40)

@@ -20,6 +20,7 @@ from conftest import SEEDS, TODAY
 from quire.importers import import_path
 from quire.models import ImportSummary, PaperRecord
 from quire.search import SearchIndex, similar_papers
+from quire.search.opening import open_index
 from quire.search.persist import (
     CURRENT,
     INDEX_FORMAT,
@@ -28,7 +29,6 @@ from quire.search.persist import (
     _manifest_crc,
     folder_for,
     load,
-    open_index,
     save,
 )
 from quire.search.tokenizer import TOKENIZER_VERSION
@@ -296,7 +296,8 @@ def test_kill_during_save_leaves_a_working_index(seeded: Library, saved_before: 
 CHILD_SAVE_LOOP = """
 import sys
 from pathlib import Path
-from quire.search.persist import open_index, save
+from quire.search.opening import open_index
+from quire.search.persist import save
 from quire.store import Library
 
 library = Library(Path(sys.argv[1]))

@@ -26,6 +26,7 @@ NOT_AT_START = (
     "quire.importers",
     "quire.export",
     "quire.search.persist",
+    "quire.search.opening",
     "quire.app.sync_run",
     "quire.app.screens.files",
     "quire.app.screens.note_editor",

@@ -261,7 +261,8 @@ async def test_reader_divider_as_typed_key_and_why(tmp_path: Path) -> None:
 
 
 def test_acronym_table_is_saved_and_loaded_with_the_index(forms: Library) -> None:
-    from quire.search.persist import load, open_index
+    from quire.search.opening import open_index
+    from quire.search.persist import load
 
     open_index(forms)
     loaded = load(forms)

@@ -141,7 +141,8 @@ class QuireApp(OrderedKeysApp[int]):
         missing or cannot be trusted is the library indexed again, with progress in the status
         line. Saving comes after the index is handed over, so search never waits for the disk.
         """
-        from quire.search.persist import SAVE_AFTER, open_index, save
+        from quire.search.opening import SAVE_AFTER, open_index
+        from quire.search.persist import save
 
         reason = ""
         last = 0.0

@@ -87,7 +87,7 @@ class Context:
         """The full search index: the saved one caught up, else built once and saved."""
         if self._index is None or not self._index.text:
             # numpy and rank-bm25 load here: only for commands that search
-            from quire.search.persist import open_index
+            from quire.search.opening import open_index
 
             self._index = open_index(self.library, prepare=False).index
         return self._index
@@ -99,7 +99,8 @@ class Context:
         """
         if self._index is None:
             from quire.search import SearchIndex
-            from quire.search.persist import CacheRefused, open_saved
+            from quire.search.opening import open_saved
+            from quire.search.persist import CacheRefused
 
             try:
                 self._index = open_saved(self.library, prepare=False)[0]
