@@ -18,7 +18,8 @@ Loading checks all of them, but reads a file through for its checksum only when 
 differs from the one recorded (it was copied, restored, touched or edited since): a file quire
 wrote and nothing changed since is trusted as SQLite trusts its own file. Anything missing,
 partial, old-format, foreign or corrupt is refused with a reason, and ``open_index``
-(``quire.search.opening``) builds afresh. The user loses nothing but time: the library is the truth, the index only a cache of it.
+(``quire.search.opening``) builds afresh. The user loses nothing but time: the library is the
+truth, the index only a cache of it.
 """
 
 from __future__ import annotations
