@@ -21,7 +21,7 @@ from quire.app.commands import COMMANDS
 from quire.app.screens.help import HelpScreen, grouped
 from quire.app.widgets.detail import DetailPane, Joined
 from quire.app.widgets.footer import KeyFooter
-from quire.app.widgets.paper_list import date_width
+from quire.app.widgets.paper_row import date_width
 from quire.app.widgets.sidebar import ViewsSidebar
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
