@@ -171,6 +171,21 @@ def test_a_failing_worker_costs_time_not_the_index(
     assert_same_index(SearchIndex.build(seeded, workers=2), SearchIndex.build(seeded, workers=0))
 
 
+def test_a_quire_folder_where_quire_runs_is_never_run_by_the_workers(
+    seeded: Library, small_batches: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = tmp_path / "planted"
+    fake = planted / "quire" / "search"
+    fake.mkdir(parents=True)
+    (planted / "quire" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    marker = tmp_path / "ran"
+    (fake / "build_worker.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(planted)
+    assert_same_index(SearchIndex.build(seeded, workers=2), SearchIndex.build(seeded, workers=0))
+    assert not marker.exists(), "a worker imported the quire folder of the current directory"
+
+
 def test_an_abandoned_build_leaves_no_worker_running(big: Library, small_batches: None) -> None:
     started: list[build._Worker] = []
     real = build._Worker.__init__

@@ -55,7 +55,9 @@ PARALLEL_MIN = 20_000
 LOCAL_FIRST = 4  # ranges a parallel build prepares here first, while its workers start
 MAX_WORKERS = 4  # past this the index's own share (applying the batches) is the bottleneck
 NO_DATE = -(2**31)
-WORKER_COMMAND = ("-m", "quire.search.build_worker")  # after the Python executable
+# After the Python executable. -P: the current folder is not put first on the module path, so a
+# ``quire`` folder where the user happens to run quire is never imported in place of this code.
+WORKER_COMMAND = ("-P", "-m", "quire.search.build_worker")
 Texts = Callable[[Any], list[str]]  # a row -> the texts BM25 sees besides the title
 
 
