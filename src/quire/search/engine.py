@@ -27,6 +27,7 @@ from quire.search.index_data import COLUMNS, NO_DATE, Mask, _Column, _SlotMap, _
 from quire.search.ordering import ORDERS, IndexOrdering, score_keys
 from quire.search.query import Query, parse_query
 from quire.search.results import Neighbour, SearchResult
+from quire.search.stem_groups import SavedStems
 from quire.store import Library
 
 __all__ = [
@@ -177,6 +178,8 @@ class SearchIndex(IndexOrdering):
             arrays["title_rank"] = [self.title_rank()]
             for name, extra in self.extras.items():
                 arrays[f"extra_{name}"] = [extra]
+            for name, array in self.lexicon.stem_arrays(self.bm25.vocab).items():
+                arrays[name] = [array]
             scalars.update(rev=self.rev, n_slots=len(self.bm25.lengths), n_tags=len(tag_names))
             return arrays, scalars
 
@@ -236,6 +239,9 @@ class SearchIndex(IndexOrdering):
                 index.lexicon.acronyms = AcronymTable.from_json(table)
             except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as error:
                 raise ValueError(f"the acronym table is damaged ({error})") from None
+        saved_stems = SavedStems.from_arrays(arrays, len(index.bm25.terms))
+        if saved_stems is not None:  # an index saved before the groups were kept has none
+            index.lexicon.adopt(saved_stems, index.bm25.terms)
         index.lexicon.update(index.bm25.terms)  # stems and typo candidates of the vocabulary
         return index
 

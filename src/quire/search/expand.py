@@ -16,7 +16,7 @@ slots, so clauses combine with vectorised AND/OR and sums.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy.typing as npt
 from quire.search.acronyms import AcronymTable
 from quire.search.plan import Plan, Variant, Word
 from quire.search.query import Alternative, Query
+from quire.search.stem_groups import SavedStems, group_arrays
 from quire.search.tokenizer import stem
 from quire.search.typos import TypoCorrector
 
@@ -47,18 +48,32 @@ class Lexicon:
     """
 
     def __init__(self) -> None:
-        self.stems: dict[str, list[str]] = {}
+        self.saved: SavedStems | None = None  # the groups the saved index came with
+        self.stems: dict[str, list[str]] = {}  # groups of the terms grouped here (not saved)
+        self.vocabulary: list[str] = []
         self.acronyms = AcronymTable()
         self.typos = TypoCorrector()
         self._seen = 0  # vocabulary terms already grouped
 
+    def adopt(self, saved: SavedStems, vocabulary: list[str]) -> None:
+        """Take a saved index's stem groups for its first terms: nothing is stemmed again."""
+        self.saved = saved
+        self.vocabulary = vocabulary
+        self.typos.add(vocabulary[: saved.covered])
+        self._seen = saved.covered
+
     def update(self, vocabulary: list[str]) -> None:
         """Group the terms added to the vocabulary since the last update (ids only grow)."""
+        self.vocabulary = vocabulary
         new = vocabulary[self._seen :]
         for term in new:
             self.stems.setdefault(stem(term), []).append(term)
         self.typos.add(new)
         self._seen = len(vocabulary)
+
+    def stem_arrays(self, vocab: Mapping[str, int]) -> dict[str, npt.NDArray[np.generic]]:
+        """Every group as arrays, to be saved with the index (``quire.search.stem_groups``)."""
+        return group_arrays(self.saved, self.stems, vocab)
 
     def learn(self, text: str) -> None:
         """Learn the acronyms a paper defines."""
@@ -66,7 +81,9 @@ class Lexicon:
 
     def forms(self, term: str) -> tuple[str, ...]:
         """Other vocabulary words sharing ``term``'s stem."""
-        return tuple(t for t in self.stems.get(stem(term), ()) if t != term)
+        key = stem(term)
+        group = self.saved.group(key, self.vocabulary) if self.saved is not None else []
+        return tuple(t for t in (*group, *self.stems.get(key, ())) if t != term)
 
 
 class Planner:
