@@ -7,13 +7,11 @@ the fetcher (``ARXIV_LANE``), which ``polite_fetcher`` spaces by ``ARXIV_INTERVA
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from quire.importers.arxiv_atom import read_arxiv_atom
-from quire.importers.base import ImportFailure
 from quire.models import PaperRecord
-from quire.sync.feed_run import FeedRun, UrlContext, cursor_meta, looks_like
-from quire.sync.http import BadResponse, Clock, Fetcher, FetchPolicy, Page
+from quire.sync.feed_run import FeedRun, cursor_meta, read_page
+from quire.sync.http import Clock, Fetcher, FetchPolicy, Page
 
 ARXIV_INTERVAL = 3.0  # arXiv's rule: at most one request every three seconds
 ARXIV_LANE = "arxiv"
@@ -27,12 +25,7 @@ def polite_fetcher(clock: Clock | None = None) -> Fetcher:
 
 def parse_arxiv(page: Page) -> tuple[list[PaperRecord], list[str]]:
     """The papers of an arXiv API response (Atom); ``BadResponse`` names the URL."""
-    ctx = UrlContext(path=Path("."), url=page.url)
-    try:
-        records = list(read_arxiv_atom(page.text, ctx))
-    except ImportFailure as error:
-        raise BadResponse(str(error) + looks_like(page.text)) from None
-    return records, ctx.skipped
+    return read_page(page, read_arxiv_atom)
 
 
 def sync_arxiv(run: FeedRun, base: str, floor: date, old_cursor: date | None) -> None:

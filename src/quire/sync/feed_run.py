@@ -10,15 +10,16 @@ committed and leaves the cursor where what was stored allows it. The source-spec
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from quire.config import FeedConfig
 from quire.importers.base import ImportFailure, ParseContext
 from quire.models import ImportSummary, PaperRecord
 from quire.store import Library
-from quire.sync.http import Fetcher, Page, full_url
+from quire.sync.http import BadResponse, Fetcher, Page, full_url
 
 
 @dataclass
@@ -129,6 +130,19 @@ def looks_like(text: str) -> str:
     if head.startswith(("<!doctype html", "<html")) or "<html" in head:
         return " (the server sent an HTML page, not the API's answer)"
     return ""
+
+
+def read_page(
+    page: Page, reader: Callable[[str, ParseContext], Iterator[PaperRecord]]
+) -> tuple[list[PaperRecord], list[str]]:
+    """The papers ``reader`` finds in ``page`` and the records it skipped; a page it cannot read
+    is a ``BadResponse`` that names the URL (and says so when the server sent HTML)."""
+    ctx = UrlContext(path=Path("."), url=page.url)
+    try:
+        records = list(reader(page.text, ctx))
+    except ImportFailure as error:
+        raise BadResponse(str(error) + looks_like(page.text)) from None
+    return records, ctx.skipped
 
 
 # -- one feed's run ---------------------------------------------------------------------------

@@ -11,12 +11,10 @@ import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
-from quire.importers.base import ImportFailure
 from quire.importers.hf_json import read_hf_json
 from quire.models import PaperRecord
-from quire.sync.feed_run import FeedRun, UrlContext, cursor_meta, looks_like
+from quire.sync.feed_run import FeedRun, cursor_meta, looks_like, read_page
 from quire.sync.http import BadResponse, Page
 
 HF_PAGE = 100  # the daily_papers API's largest page
@@ -34,12 +32,7 @@ def parse_hf(page: Page, require_list: bool = True) -> tuple[list[PaperRecord], 
             ) from None
         if not isinstance(data, list):
             raise BadResponse(f"{page.url}: expected a JSON array of papers, got {type(data).__name__}")
-    ctx = UrlContext(path=Path("."), url=page.url)
-    try:
-        records = list(read_hf_json(page.text, ctx))
-    except ImportFailure as error:
-        raise BadResponse(str(error) + looks_like(page.text)) from None
-    return records, ctx.skipped
+    return read_page(page, read_hf_json)
 
 
 @dataclass(frozen=True)
