@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quire.errors import QuireError
 from quire.importers import import_path
 from quire.importers.base import (
     MAX_COUNT,
@@ -157,4 +160,47 @@ def test_the_log_is_folded_in_during_a_long_import(tmp_path: Path) -> None:
     whole = (tmp_path / "lib.sqlite3").stat().st_size
     # Four batches of 5,000 went in: a log that kept them all would be as large as the library.
     assert max(sizes) < whole / 2, (max(sizes), whole)
+    library.close()
+
+
+def test_a_failed_import_puts_every_setting_back(tmp_path: Path) -> None:
+    library = Library(tmp_path / "lib.sqlite3")
+    conn = library._conn
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    lines = [json.dumps({"id": f"2401.{n:05d}", "title": f"Paper number {n}"}) for n in range(12_000)]
+    snapshot = tmp_path / "snap.jsonl"
+    snapshot.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((conn.execute("PRAGMA cache_size").fetchone()[0], library.count()))
+        if library.count() > 0:  # a batch is committed: fail now, as a reader error would
+            raise RuntimeError("the file broke")
+
+    with pytest.raises(QuireError, match="the file broke"):
+        import_path(library, snapshot, on_progress=progress, today=date(2026, 1, 1))
+    assert seen[-1][0] < before  # the import had its larger cache when it failed
+    assert library.count() == 0  # and what it had committed is undone
+    assert library._checkpointer is None
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    library.close()
+
+
+def test_an_import_goes_in_and_settings_come_back_when_the_checkpoint_thread_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = Library(tmp_path / "lib.sqlite3")
+    before = library._conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    def broken(self: Library) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Library, "_open_checkpointer", broken)
+    snapshot = tmp_path / "snap.jsonl"
+    snapshot.write_text(json.dumps({"id": "2401.00001", "title": "One paper"}) + "\n", encoding="utf-8")
+    # Only speed was at stake: the import goes in without the thread, and nothing stays changed.
+    assert import_path(library, snapshot, today=date(2026, 1, 1)).added == 1
+    assert library._conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert library._imports_running == 0 and library._checkpointer is None
     library.close()

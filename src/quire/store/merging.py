@@ -107,12 +107,18 @@ class LibraryMerging(ImportJournal):
         """While imports run: the writer's page cache enlarged, and checkpoints on a thread of
         their own (WAL only). Both are put back when the last import ends."""
         with self._lock:
-            if self._imports_running == 0:
+            first = self._imports_running == 0
+            if first:
                 self._cache_before = int(self._conn.execute("PRAGMA cache_size").fetchone()[0])
-                self._conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
-                self._checkpointer = self._open_checkpointer()
+            # Counted before anything changes, so the finally below puts back whatever did,
+            # also when changing it fails half-way.
             self._imports_running += 1
         try:
+            if first:
+                # Only speed is at stake: if these cannot be had, the import runs without them.
+                with self._lock, suppress(sqlite3.Error):
+                    self._conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
+                    self._checkpointer = self._open_checkpointer()
             yield
         finally:
             with self._lock:
@@ -129,7 +135,11 @@ class LibraryMerging(ImportJournal):
             checkpointer = Checkpointer(self.path)
         except sqlite3.Error:
             return None
-        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        except sqlite3.Error:
+            checkpointer.close()
+            raise
         return checkpointer
 
     def _restore_settings(self) -> None:
@@ -138,11 +148,15 @@ class LibraryMerging(ImportJournal):
             checkpointer.close()
         if self._closed:
             return
-        # Only memory and log size are at stake: a failure must not hide the import's own result.
-        with suppress(sqlite3.Error):
-            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}")
-            self._conn.execute(f"PRAGMA cache_size = {self._cache_before}")
-            self._conn.execute("PRAGMA shrink_memory")
+        # Only memory and log size are at stake: a failure must not hide the import's own result,
+        # nor keep the other settings from coming back (each is tried on its own).
+        for pragma in (
+            f"wal_autocheckpoint = {_AUTOCHECKPOINT_PAGES}",
+            f"cache_size = {self._cache_before}",
+            "shrink_memory",
+        ):
+            with suppress(sqlite3.Error):
+                self._conn.execute(f"PRAGMA {pragma}")
 
     def _load_batch(self, conn: sqlite3.Connection, batch: list[PaperRecord], titles: list[str]) -> _Batch:
         ids = sorted({r.arxiv_id for r in batch if r.arxiv_id})
