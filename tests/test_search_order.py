@@ -224,7 +224,7 @@ def test_clauses_over_their_slots_score_as_over_every_slot(
     bm25.refresh_idf()
     lexicon = Lexicon()
     lexicon.update(bm25.terms)
-    lexicon.learn("We use reinforcement learning (RL) on graphs.")
+    lexicon.acronyms.learn("We use reinforcement learning (RL) on graphs.")
     vocab = sorted(t for t in bm25.terms if bm25.df[bm25.vocab[t]] > 0)
 
     def expand(prefix: str) -> list[str]:

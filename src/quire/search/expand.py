@@ -75,10 +75,6 @@ class Lexicon:
         """Every group as arrays, to be saved with the index (``quire.search.stem_groups``)."""
         return group_arrays(self.saved, self.stems, vocab)
 
-    def learn(self, text: str) -> None:
-        """Learn the acronyms a paper defines."""
-        self.acronyms.learn(text)
-
     def forms(self, term: str) -> tuple[str, ...]:
         """Other vocabulary words sharing ``term``'s stem."""
         key = stem(term)

@@ -14,7 +14,6 @@ import numpy.typing as npt
 
 from quire.search.bm25 import PostingsBM25
 from quire.search.build import NO_DATE as NO_DATE  # re-exported: filters and the engine use it
-from quire.search.build import join_strings
 from quire.search.expand import Lexicon
 from quire.search.growable import Growable
 from quire.store import Library
@@ -79,10 +78,6 @@ class _Strings:
                 raise ValueError("a string column does not match its count")
             self._blobs = []
         return self._items
-
-    def extend(self, values: list[str]) -> None:
-        """Append strings (NUL, the separator, becomes a space)."""
-        self.extend_blob(join_strings(values), len(values))
 
     def extend_blob(self, blob: bytes, count: int) -> None:
         """Append ``count`` strings given as ``join_strings`` gives them."""

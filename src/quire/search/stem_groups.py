@@ -38,15 +38,14 @@ class SavedStems:
         """The saved groups, or ``None`` when the index was saved without them (they are then
         worked out from the vocabulary). Raises ``ValueError`` when they do not fit together."""
         blob = arrays.get(STEM_KEYS)
-        starts = arrays.get(STEM_STARTS)
-        terms = arrays.get(STEM_TERMS)
-        if blob is None or starts is None or terms is None:
+        saved_starts = arrays.get(STEM_STARTS)
+        saved_terms = arrays.get(STEM_TERMS)
+        if blob is None or saved_starts is None or saved_terms is None:
             return None
         text = blob.tobytes().decode("utf-8")
         keys = text.split("\n") if text else []
-        group_starts: npt.NDArray[np.int64] = np.asarray(starts, dtype=np.int64)
-        term_ids: npt.NDArray[np.int64] = np.asarray(terms, dtype=np.int64)
-        starts, terms = group_starts, term_ids
+        starts: npt.NDArray[np.int64] = np.asarray(saved_starts, dtype=np.int64)
+        terms: npt.NDArray[np.int64] = np.asarray(saved_terms, dtype=np.int64)
         covered = len(terms)
         if (
             len(starts) != len(keys) + 1
@@ -58,7 +57,7 @@ class SavedStems:
             or any(a >= b for a, b in zip(keys, keys[1:], strict=False))
         ):
             raise ValueError("the saved stem groups do not fit the vocabulary")
-        return cls(keys, group_starts, term_ids, covered)
+        return cls(keys, starts, terms, covered)
 
     def group(self, key: str, vocabulary: Sequence[str]) -> list[str]:
         """The saved terms whose stem is ``key``, in id order (empty when none)."""

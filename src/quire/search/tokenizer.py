@@ -13,6 +13,7 @@ the engine groups the vocabulary by stem, so ``explore`` also finds ``exploratio
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
@@ -221,6 +222,9 @@ class _PieceIds(dict[bytes, int]):
 
 
 _PIECE_IDS = [_PieceIds()]
+# The piece cache is the process's: two indexes refreshing at once (each under its own lock)
+# would otherwise number pieces into each other's pending lists.
+_PIECE_LOCK = threading.Lock()
 
 
 class _NonWord(dict[int, int | str]):
@@ -266,26 +270,28 @@ def index_term_ids(
     """
     import numpy as np
 
-    if len(_PIECE_IDS[0]) > _CACHE_LIMIT:
-        _PIECE_IDS[0] = _PieceIds()
-    lookup = _PIECE_IDS[0]
     pieces = [_utf8_pieces(texts) for texts in documents]
     pieces.append(b"")  # so that every document, the last one too, ends with a break
     split = (b" " + _BREAK + b" ").join(pieces).translate(_BYTES_TABLE).split()
-    numbers = np.fromiter(map(lookup.__getitem__, split), dtype=np.int64, count=len(split))
-    del split
-    ids = lookup.ids_of(numbers)
-    del numbers
+    with _PIECE_LOCK:
+        if len(_PIECE_IDS[0]) > _CACHE_LIMIT:
+            _PIECE_IDS[0] = _PieceIds()
+        lookup = _PIECE_IDS[0]
+        numbers = np.fromiter(map(lookup.__getitem__, split), dtype=np.int64, count=len(split))
+        del split
+        ids = lookup.ids_of(numbers)
+        del numbers
+        terms = lookup.terms
     # Number the batch's terms by first occurrence (as a vocabulary gives ids).
-    first = np.full(len(lookup.terms), len(ids), dtype=np.int64)
+    first = np.full(len(terms), len(ids), dtype=np.int64)
     np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
     present = np.flatnonzero(first[1:] < len(ids)) + 1
     order = present[np.argsort(first[present])]
-    local = np.zeros(len(lookup.terms), dtype=np.int64)
+    local = np.zeros(len(terms), dtype=np.int64)
     local[order] = np.arange(len(order), dtype=np.int64)
     breaks = np.flatnonzero(ids == 0)
     sizes = np.diff(breaks, prepend=-1) - 1
-    return [lookup.terms[t] for t in order.tolist()], local[ids[ids != 0]], sizes
+    return [terms[t] for t in order.tolist()], local[ids[ids != 0]], sizes
 
 
 def query_terms(text: str) -> list[str]:
