@@ -55,27 +55,30 @@ async def test_keys_typed_during_a_search_cost_one_search_and_the_newest_words_w
             release.wait(30)
         return real(*args, **kwargs)
 
-    app = app_on(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        shown: list[str] = []
-        show = screen(pilot)._show_result
+    try:
+        app = app_on(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            shown: list[str] = []
+            show = screen(pilot)._show_result
 
-        def spy(result: SearchResult) -> None:
-            shown.append(bar(pilot).value)
-            show(result)
+            def spy(result: SearchResult) -> None:
+                shown.append(bar(pilot).value)
+                show(result)
 
-        monkeypatch.setattr(screen(pilot), "_show_result", spy)
-        monkeypatch.setattr(searching, "run_view", held)
-        await pilot.press("/", "k")
-        await wait_until(pilot, started.is_set, "the first search started")
-        await pilot.press(*"ernel")
-        release.set()
-        await settle(pilot)
-        monkeypatch.setattr(searching, "run_view", real)
-        assert searched == ["k", "kernel"]  # five keys, two searches: the first and the newest
-        assert shown == ["kernel"]  # the result for "k" came too late and was never shown
-        assert papers(pilot).pids == expected(pilot, "kernel") != []
+            monkeypatch.setattr(screen(pilot), "_show_result", spy)
+            monkeypatch.setattr(searching, "run_view", held)
+            await pilot.press("/", "k")
+            await wait_until(pilot, started.is_set, "the first search started")
+            await pilot.press(*"ernel")
+            release.set()
+            await settle(pilot)
+            monkeypatch.setattr(searching, "run_view", real)
+            assert searched == ["k", "kernel"]  # five keys, two searches: the first and the newest
+            assert shown == ["kernel"]  # the result for "k" came too late and was never shown
+            assert papers(pilot).pids == expected(pilot, "kernel") != []
+    finally:
+        release.set()  # never leave the held worker waiting, even when the test fails
 
 
 async def test_a_count_outside_the_view_for_older_words_is_never_shown(
@@ -92,25 +95,28 @@ async def test_a_count_outside_the_view_for_older_words_is_never_shown(
             release.wait(30)
         return real(index, view, typed, *args, **kwargs)
 
-    app = app_on(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        index = app.index
-        assert index is not None
-        read = index.search("diffusion").pids[:5]
-        app.library.set_read(read, True)  # five of them are outside the Inbox
-        monkeypatch.setattr(searching, "more_elsewhere", held)
-        await pilot.press("/", *"diffusion")
-        await wait_until(pilot, started.is_set, "the count for 'diffusion' started")
-        await pilot.press("backspace", *"model")  # "diffusiomodel": found nowhere
-        release.set()
-        await settle(pilot)
-        assert bar(pilot).value == "diffusiomodel"
-        assert papers(pilot).pids == [] and "more in All" not in status(pilot)
-        await pilot.press(*["backspace"] * 13, *"diffusion")
-        await settle(pilot)
-        assert "5 more in All" in status(pilot)
-        monkeypatch.setattr(searching, "more_elsewhere", real)
+    try:
+        app = app_on(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            index = app.index
+            assert index is not None
+            read = index.search("diffusion").pids[:5]
+            app.library.set_read(read, True)  # five of them are outside the Inbox
+            monkeypatch.setattr(searching, "more_elsewhere", held)
+            await pilot.press("/", *"diffusion")
+            await wait_until(pilot, started.is_set, "the count for 'diffusion' started")
+            await pilot.press("backspace", *"model")  # "diffusiomodel": found nowhere
+            release.set()
+            await settle(pilot)
+            assert bar(pilot).value == "diffusiomodel"
+            assert papers(pilot).pids == [] and "more in All" not in status(pilot)
+            await pilot.press(*["backspace"] * 13, *"diffusion")
+            await settle(pilot)
+            assert "5 more in All" in status(pilot)
+            monkeypatch.setattr(searching, "more_elsewhere", real)
+    finally:
+        release.set()  # never leave the held worker waiting, even when the test fails
 
 
 async def test_the_detail_of_a_typed_result_waits_for_the_typing_to_rest(
