@@ -65,7 +65,9 @@ class KeyFooter(Footer):
         await super().recompose()
 
     def _showing(self) -> tuple[object, ...]:
-        """What the keys would show now: the width and every shown binding as displayed."""
+        """What the keys would show now: the width, the footer's own settings and every shown
+        binding as displayed (anything Textual's compose reads must be here, or a change to it
+        would not rebuild the keys)."""
         if not self._bindings_ready or not self.is_attached:
             return ()
         bindings = tuple(
@@ -74,7 +76,8 @@ class KeyFooter(Footer):
             for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
             if binding.show or binding.action == "command_palette"
         )
-        return (self.size.width or self.app.size.width, bindings)
+        settings = (self.show_command_palette, self.combine_groups)
+        return (self.size.width or self.app.size.width, settings, bindings)
 
     def compose(self) -> Iterable[Widget]:
         """Textual's footer keys, the ones that do not fit hidden (lowest rank first)."""
